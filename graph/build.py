@@ -17,7 +17,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, XSD
 
-from graph.claims import check_claims, compile_claims
+from graph.claims import ClaimProblem, check_claims, compile_claims
 from graph.errors import BuildFailed
 from graph.labels import derive_labels
 from graph.namespaces import (
@@ -99,14 +99,19 @@ def _parse_into(dataset: Dataset, path: Path) -> None:
 
 
 def assemble(settings: Settings, progress: Progress = _quiet) -> Dataset:
-    """Authored data → checked, compiled dataset with provenance and derived labels."""
-    return assemble_with(settings, [], only=False, progress=progress)
+    """Authored data → checked, compiled dataset; raise BuildFailed on any claim problem."""
+    dataset, problems = assemble_with(settings, [], only=False, progress=progress)
+    if problems:
+        listing = "\n".join(f"  {p}" for p in problems)
+        raise BuildFailed(f"{len(problems)} claim problems:\n{listing}")
+    return dataset
 
 
 def assemble_with(
     settings: Settings, extra: list[Path], *, only: bool = False, progress: Progress = _quiet
-) -> Dataset:
-    """Like assemble, with extra files added to (or, with only=True, instead of) graph/data."""
+) -> tuple[Dataset, list[ClaimProblem]]:
+    """Parse graph/data plus extras (or, with only=True, the extras alone), compile the claims
+    that are well formed, derive labels, and return the claim problems found on the way."""
     if only:
         dataset = Dataset(default_union=True)
         for path in extra:
@@ -115,13 +120,10 @@ def assemble_with(
         dataset = load_authored(settings, extra)
     progress(f"parsed {len(dataset)} authored quads")
     problems = check_claims(dataset, settings.seeds)
-    if problems:
-        listing = "\n".join(f"  {p}" for p in problems)
-        raise BuildFailed(f"{len(problems)} claim problems:\n{listing}")
     claims = compile_claims(dataset)
     derived = derive_labels(dataset)
     progress(f"compiled {claims} claims, derived {derived} labels")
-    return dataset
+    return dataset, problems
 
 
 def load_ontology_and_shapes(settings: Settings) -> tuple[Graph, Graph]:

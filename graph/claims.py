@@ -104,12 +104,17 @@ def compile_claims(dataset: Dataset) -> int:
     for name in claim_graphs(dataset):
         graph = dataset.graph(name)
         authored = [(p, o) for p, o in graph.predicate_objects(name)]
-        if not authored:
+        locators = [o for p, o in authored if p == GOVKG.locator]
+        quotes = [o for p, o in authored if p == OA.exact]
+        if len(locators) != 1 or len(quotes) != 1:
+            continue  # check_claims reports it; the shapes then see an unsourced graph
+        try:
+            locator = parse_locator(str(locators[0]))
+        except LocatorError:
             continue
+        quote = quotes[0]
         for p, o in authored:
             graph.remove((name, p, o))
-        locator = parse_locator(str(next(o for p, o in authored if p == GOVKG.locator)))
-        quote = next(o for p, o in authored if p == OA.exact)
         passage = passage_iri(name)
         selector = URIRef(str(passage) + "#quote")
         provenance.add((name, RDF.type, GOVKG.Claim))

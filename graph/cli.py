@@ -83,18 +83,20 @@ def validate(settings: Settings, data: tuple[Path, ...], fmt: str, only: bool) -
     from graph.validation import validate as run_validate
 
     try:
-        dataset = assemble_with(settings, list(data), only=only, progress=progress)
+        dataset, problems = assemble_with(settings, list(data), only=only, progress=progress)
         ontology, shapes = load_ontology_and_shapes(settings)
         report = run_validate(dataset, shapes, ontology)
     except GovkgError as error:
         fail(error)
+    for problem in problems:
+        click.echo(f"claim problem: {problem}", err=True)
     if fmt == "json":
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     elif fmt == "turtle":
         click.echo(report.to_turtle())
     else:
         click.echo(report.to_text())
-    sys.exit(0 if report.conforms else 1)
+    sys.exit(0 if report.conforms and not problems else 1)
 
 
 def _query_text(text: str | None, file: Path | None) -> str:
