@@ -289,7 +289,7 @@ QUESTIONS: dict[str, Question] = {
              FILTER (STR(?y) = "2022") }""", "2"),
     "korea-gdp": q(
         "What was Korea's GDP per capita in 1960 and at the end of 2021? (ES L124-125)",
-        """SELECT ?v WHERE { ?o govkg:refArea <place/korea> ; sdmx-measure:obsValue ?v ;
+        """SELECT ?v WHERE { ?o govkg:refArea <place/korea> ; sdmx-measure:obsValue|govkg:upperBound ?v ;
              sdmx-attribute:unitMeasure <unit/usd> }""", "100", "33000"),
     # --- WeGO (ES L256-307, notes 11-12) ---
     "wego-founding": q(
@@ -318,8 +318,9 @@ QUESTIONS: dict[str, Question] = {
         "SELECT ?d WHERE { <relation/peru-korea> govkg:startDate ?d }", "1963-04-01"),
     "fta-and-partnership": q(
         "When were the Free Trade Agreement and the strategic partnership set up? (ES L78-80)",
-        """SELECT ?d WHERE { ?a a govkg:Agreement ; govkg:party <place/korea> ;
-             dcterms:date|govkg:startDate ?d }""", "2011", "2012"),
+        """SELECT ?d WHERE { ?a govkg:party <place/korea> ; dcterms:date|govkg:startDate ?d .
+             ?a a ?type FILTER (?type IN (govkg:Agreement, govkg:BilateralRelation)) }""",
+        "2011", "2012"),
     "red-gealc-chair": q(
         "When was Peru elected chair of RED GEALC? (EN L89)",
         """SELECT ?d WHERE { ?e a schema:Event ; schema:startDate ?d ;
