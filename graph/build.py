@@ -30,7 +30,12 @@ from graph.namespaces import (
 )
 from graph.settings import Settings
 from graph.store.base import DatasetInfo
-from graph.store.embedded import EmbeddedStore, create_store, write_info
+from graph.store.embedded import (
+    EmbeddedStore,
+    create_store,
+    merge_default_graph_into,
+    write_info,
+)
 
 # Bump when the build changes what it writes, so the version changes with it.
 BUILD_FORMAT = "1"
@@ -193,16 +198,9 @@ def build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
         import pyoxigraph as ox
 
         writable.load(nquads, format=ox.RdfFormat.N_QUADS)
-        writable.flush()
         quads = len(writable)
-        triples = len(
-            list(
-                writable.query(
-                    "SELECT DISTINCT ?s ?p ?o { ?s ?p ?o }", use_default_graph_as_union=True
-                )
-            )
-        )
         graphs = len(list(writable.named_graphs()))
+        triples = merge_default_graph_into(writable, staging)
         del writable
         info = DatasetInfo(version, built_at, triples, quads, graphs)
         write_info(staging, info)

@@ -18,7 +18,15 @@ def _env_path(name: str, default: Path) -> Path:
 class Settings:
     """Where the inputs and the store live, and how the service behaves.
 
-    Every field has an environment variable ``GOVKG_<FIELD>``; the README lists them.
+    Every field has an environment variable ``GOVKG_<FIELD>``; the README lists them. Service
+    (defaults in brackets): ``GOVKG_HOST`` [127.0.0.1], ``GOVKG_PORT`` [8000],
+    ``GOVKG_DATA_DIR`` [var/: stores and the server's snapshot], ``GOVKG_BASE_IRI``
+    [https://govkg.example/], ``GOVKG_QUERY_TIMEOUT`` [30 s per query],
+    ``GOVKG_MAX_QUERY_TIMEOUT`` [120 s, the cap of ``timeout=``], ``GOVKG_MAX_RESULTS``
+    [100000 rows or triples per answer], ``GOVKG_MAX_BODY_BYTES`` [1000000],
+    ``GOVKG_WORKERS`` [2 query worker processes], ``GOVKG_WORKER_MEMORY_MB`` [2048 MB of
+    address space per worker; 0 = no cap], ``GOVKG_LICENSE`` [the dataset licence IRI,
+    CC BY 4.0].
     """
 
     root: Path = PROJECT_ROOT
@@ -32,6 +40,8 @@ class Settings:
     max_results: int = 100_000
     max_body_bytes: int = 1_000_000
     workers: int = 2
+    worker_memory_mb: int = 2048
+    license: str = "https://creativecommons.org/licenses/by/4.0/"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -49,6 +59,8 @@ class Settings:
             max_results=int(os.environ.get("GOVKG_MAX_RESULTS", "100000")),
             max_body_bytes=int(os.environ.get("GOVKG_MAX_BODY_BYTES", "1000000")),
             workers=int(os.environ.get("GOVKG_WORKERS", "2")),
+            worker_memory_mb=int(os.environ.get("GOVKG_WORKER_MEMORY_MB", "2048")),
+            license=os.environ.get("GOVKG_LICENSE", "https://creativecommons.org/licenses/by/4.0/"),
         )
 
     @property

@@ -46,11 +46,24 @@ def test_every_claim_graph_is_described_in_the_provenance_graph(reader: Embedded
     assert rows == []
 
 
-def test_no_triple_sits_in_the_bare_default_graph(built, settings):
+def test_default_graph_is_the_merge_of_the_named_graphs_each_triple_once(built, reader):
+    """Set semantics: a triple stated by two claims is counted once in the default graph."""
     import pyoxigraph as ox
 
     store = ox.Store.read_only(str(built.store_path))
-    assert not store.query("ASK { ?s ?p ?o }", use_default_graph_as_union=False)
+    in_default = store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+    distinct_named = store.query(
+        "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { GRAPH ?g { ?s ?p ?o } } }"
+    )
+    assert int(next(in_default)["n"].value) == int(next(distinct_named)["n"].value)
+    assert built.info.triples == int(reader.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")[0]["n"])
+    repeated = reader.select("""SELECT ?s ?p ?o (COUNT(?g) AS ?claims) {
+        GRAPH ?g { ?s ?p ?o } } GROUP BY ?s ?p ?o HAVING (COUNT(?g) > 1) LIMIT 1""")
+    assert repeated, "some triple should be stated by two claims (e.g. the nine DGCC countries)"
+    row = repeated[0]
+    pattern = f"{row['s'].n3()} {row['p'].n3()} {row['o'].n3()}"
+    once = reader.select(f"SELECT (COUNT(*) AS ?n) {{ {pattern} }}")
+    assert int(once[0]["n"]) == 1
 
 
 def test_every_typed_entity_is_introduced_by_a_claim(reader: EmbeddedStore):

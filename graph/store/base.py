@@ -44,12 +44,17 @@ class QueryDataset:
 
 @dataclass(frozen=True)
 class Answer:
-    """A serialised query answer."""
+    """A serialised query answer.
+
+    ``truncated``: rows (or triples) were cut at the result cap. ``warnings``: IRIs of extension
+    functions the engine does not provide, evaluated as errors (unbound values).
+    """
 
     form: QueryForm
     media_type: str
     body: bytes
     truncated: bool = False
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

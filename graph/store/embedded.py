@@ -21,28 +21,22 @@ from graph.store.base import (
     ChooseMediaType,
     DatasetInfo,
     QueryDataset,
-    QueryForm,
     Row,
 )
+from graph.store.evaluator import (
+    MERGED_MARKER,
+    RDF_FORMATS,
+    RESULT_FORMATS,
+    evaluate,
+    has_merged_default_graph,
+)
+
+__all__ = ["EmbeddedStore", "RDF_FORMATS", "RESULT_FORMATS", "create_store", "read_info"]
 
 META_FILE = "govkg-meta.json"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-}
 DATASET_FORMATS = {"application/trig", "application/n-quads"}
 
 
@@ -85,14 +79,6 @@ def _substitutions(bindings: Mapping[str, Node] | None) -> dict[ox.Variable, obj
     return {ox.Variable(name): to_oxigraph(value) for name, value in bindings.items()}
 
 
-def _form(result: object) -> QueryForm:
-    if isinstance(result, ox.QuerySolutions):
-        return "select"
-    if isinstance(result, ox.QueryBoolean):
-        return "ask"
-    return "construct"
-
-
 def read_info(path: Path) -> DatasetInfo:
     """The build's record of a store directory (version, counts)."""
     meta = path / META_FILE
@@ -106,7 +92,13 @@ def write_info(path: Path, info: DatasetInfo) -> None:
 
 
 class EmbeddedStore:
-    """A built store directory opened for reading, default graph = union of named graphs."""
+    """A built store directory opened for reading, default graph = union of named graphs.
+
+    In a snapshot made by ``backup(merge_default_graph=True)`` the store's own default graph
+    holds that union, each triple once (``merged_default_graph``); elsewhere pyoxigraph's
+    union flag is used, which yields a triple once per graph stating it (pyoxigraph 0.5,
+    oxigraph issue #1919).
+    """
 
     def __init__(self, path: Path, *, union_default_graph: bool = True) -> None:
         path = Path(path).resolve()
@@ -116,6 +108,7 @@ class EmbeddedStore:
         self._info = read_info(path)
         self._store = ox.Store.read_only(str(path))
         self.union_default_graph = union_default_graph
+        self.merged_default_graph = has_merged_default_graph(path)
 
     @property
     def info(self) -> DatasetInfo:
@@ -133,7 +126,7 @@ class EmbeddedStore:
                 kwargs["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
             if dataset.named_graphs:
                 kwargs["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
-        else:
+        elif not self.merged_default_graph:
             kwargs["use_default_graph_as_union"] = self.union_default_graph
         try:
             return self._store.query(query, **kwargs)
@@ -181,25 +174,60 @@ class EmbeddedStore:
         bindings: Mapping[str, Node] | None = None,
         max_results: int | None = None,
     ) -> Answer:
-        result = self._run(query, bindings, dataset)
-        form = _form(result)
-        media_type = choose(form)
-        if isinstance(result, ox.QueryTriples):
-            body = result.serialize(format=RDF_FORMATS[media_type])
-        else:
-            body = result.serialize(format=RESULT_FORMATS[media_type])
-        return Answer(form=form, media_type=media_type, body=body or b"")
+        """The SPARQL endpoint's evaluation, in this process and without a time limit.
+
+        Same refusals (SERVICE, updates, foreign FROM), union default graph and result cap as
+        the HTTP service.
+        """
+        from graph.namespaces import PREFIXES
+
+        return evaluate(
+            self._store,
+            query,
+            choose,
+            dataset=dataset,
+            max_results=max_results,
+            prefixes=PREFIXES,
+            substitutions=_substitutions(bindings),
+            merged_default_graph=self.merged_default_graph,
+        )
 
     def export(self, media_type: str, out: BinaryIO) -> None:
         """Write the whole dataset; triple formats get the union of all graphs."""
         fmt = RDF_FORMATS[media_type]
+        if media_type in DATASET_FORMATS and self.merged_default_graph:
+            # The merged default graph is a serving aid, not part of the dataset.
+            quads = self._store.quads_for_pattern(None, None, None)
+            named = (q for q in quads if not isinstance(q.graph_name, ox.DefaultGraph))
+            ox.serialize(named, out, format=fmt)
+            return
         if media_type in DATASET_FORMATS:
             self._store.dump(out, format=fmt)
             return
         triples = self._store.query(
-            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+            use_default_graph_as_union=not self.merged_default_graph,
         )
         triples.serialize(out, format=fmt)
+
+    def backup(self, target: Path, *, merge_default_graph: bool = False) -> EmbeddedStore:
+        """A private snapshot of this store at ``target`` (hard links on the same file system),
+        opened read-only: it stays readable whatever later builds do to the original.
+
+        ``merge_default_graph`` writes the RDF merge of all named graphs into the snapshot's
+        default graph, so a triple stated by several claims is seen once by queries that do
+        not name graphs (SPARQL's set semantics for a default graph).
+        """
+        target = Path(target)
+        self._store.backup(str(target))
+        if self.merged_default_graph:
+            mark_merged(target)  # the backup copied the merged default graph already
+        elif merge_default_graph:
+            writable = ox.Store(str(target))
+            merge_default_graph_into(writable, target)
+            del writable
+        write_info(target, self._info)
+        return EmbeddedStore(target, union_default_graph=self.union_default_graph)
 
     def quad_count(self) -> int:
         return len(self._store)
@@ -208,6 +236,54 @@ class EmbeddedStore:
         del self._store
 
 
+def mark_merged(path: Path) -> None:
+    (Path(path) / MERGED_MARKER).write_text(
+        "The default graph of this store is the RDF merge of its named graphs.\n",
+        encoding="utf-8",
+    )
+
+
+def merge_default_graph_into(writable: ox.Store, path: Path) -> int:
+    """Write the RDF merge of all named graphs into the default graph; return its size.
+
+    pyoxigraph 0.5's union flag yields a triple once per graph that states it, so counts over
+    the "union" would double; a materialised merge gives SPARQL's set semantics (each triple
+    once), like Fuseki's union default graph.
+    """
+    writable.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    writable.flush()
+    mark_merged(path)
+    return sum(1 for _ in writable.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+
 def create_store(path: Path) -> ox.Store:
     """A new writable store directory (build only)."""
     return ox.Store(str(path))
+
+
+def load_new_store(path: Path, data: bytes, media_type: str) -> EmbeddedStore:
+    """A fresh store at ``path`` holding exactly ``data`` (e.g. a dump), opened for reading.
+
+    Its version is the SHA-256 prefix of ``data``; the counts are the store's own.
+    """
+    import hashlib
+    from datetime import UTC, datetime
+
+    writable = create_store(path)
+    writable.load(data, format=RDF_FORMATS[media_type])
+    quads = len(writable)
+    graphs = len(list(writable.named_graphs()))
+    triples = merge_default_graph_into(writable, path)
+    del writable
+    built_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+    version = hashlib.sha256(data).hexdigest()[:16]
+    write_info(path, DatasetInfo(version, built_at, triples, quads, graphs))
+    return EmbeddedStore(path)
+
+
+def canonical_quads(data: bytes, media_type: str) -> list[str]:
+    """The dataset in ``data`` as sorted canonical N-Quads lines (RDFC-1.0 blank-node labels):
+    two documents hold isomorphic datasets exactly when these lists are equal."""
+    dataset = ox.Dataset(ox.parse(data, format=RDF_FORMATS[media_type]))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(str(dataset).splitlines())

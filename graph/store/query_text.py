@@ -1,0 +1,243 @@
+"""What a SPARQL query text asks for, read by a tokenizer before any engine sees it.
+
+The engine (pyoxigraph) opens a network connection for ``SERVICE`` and has no switch to stop it,
+so refusals must happen on the text. A tokenizer that knows strings, IRIs, comments and prefixed
+names is enough: ``SERVICE``, ``FROM`` and the update keywords are reserved words that can only
+appear as bare words, never inside those tokens. pyoxigraph does not decode ``\\u`` escapes outside
+string literals (``\\u0053ERVICE`` is a syntax error for it), so neither does this module.
+
+The analysis also finds where the outermost ``LIMIT`` of a SELECT goes, so the result cap can be
+pushed into the engine instead of cutting rows after evaluation.
+
+Pure Python; imports no engine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+from urllib.parse import urljoin
+
+from graph.errors import QueryRefused
+
+# SPARQL 1.1 §19.8 terminals, permissive where only the boundaries of a token matter.
+_PN_CHARS = r"\w\u00B7\u00C0-\U000EFFFF"
+_TOKEN = re.compile(
+    rf"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<var>[?$][{_PN_CHARS}]+)
+  | (?P<bnode>_:[{_PN_CHARS}.\-]+)
+  | (?P<pname>(?:[A-Za-z\u00C0-\U000EFFFF][{_PN_CHARS}.\-]*)?:
+               (?:[{_PN_CHARS}.\-:%]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
+  | (?P<number>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<punct>\^\^|&&|\|\||!=|<=|>=|.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+# One prologue declaration (SPARQL 1.1 §4.1.1), with the blanks and comments before it: the
+# prologue is read declaration by declaration at C speed, as clients send long PREFIX blocks.
+_DECLARATION = re.compile(
+    rf"""(?:\s|\#[^\n\r]*)*
+    (?:(?P<prefix>[Pp][Rr][Ee][Ff][Ii][Xx])\s*(?P<name>(?:[A-Za-z\u00C0-\U000EFFFF][{_PN_CHARS}.\-]*)?):
+       \s*(?P<namespace><[^<>"{{}}|^`\\\x00-\x20]*>)
+     |(?P<base>[Bb][Aa][Ss][Ee])\s*(?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>))""",
+    re.VERBOSE,
+)
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+# Prefix → (its IRI token, the base in force), resolved only when a FROM clause uses it.
+Prefixes = dict[str, tuple[str, str | None]]
+UPDATE_KEYWORDS = frozenset(
+    {"LOAD", "INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+
+
+class Token(NamedTuple):
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    @property
+    def keyword(self) -> str:
+        return self.text.upper() if self.kind == "word" else ""
+
+
+def tokenize(text: str, start: int = 0) -> list[Token]:
+    """Significant tokens of a query from ``start`` (no whitespace, no comments).
+
+    >>> [t.text for t in tokenize('SELECT * { ?s <p#x> "# not a comment" } # comment')]
+    ['SELECT', '*', '{', '?s', '<p#x>', '"# not a comment"', '}']
+    """
+    tokens: list[Token] = []
+    for match in _TOKEN.finditer(text, start):
+        kind = match.lastgroup
+        if kind == "ws" or kind == "comment":
+            continue
+        start, end = match.span()
+        if kind == "pname" and text[end - 1] == ".":
+            # PN_LOCAL cannot end with '.': those dots end the triple.
+            name = match.group().rstrip(".")
+            tokens.append(Token("pname", name, start, start + len(name)))
+            tokens.extend(Token("punct", ".", i, i + 1) for i in range(start + len(name), end))
+            continue
+        tokens.append(Token(kind or "punct", match.group(), start, end))
+    return tokens
+
+
+@dataclass(frozen=True)
+class LimitPlan:
+    """How to make the outermost SELECT return at most ``n`` rows: replace ``[start, end)``."""
+
+    start: int
+    end: int
+    replacement_format: str
+
+
+@dataclass
+class QueryText:
+    """The parts of a query the service acts on before evaluation."""
+
+    form: str | None = None
+    from_graphs: list[str] = field(default_factory=list)
+    from_named_graphs: list[str] = field(default_factory=list)
+    limit: int | None = None
+    limit_plan: LimitPlan | None = None
+
+    def with_limit(self, text: str, n: int) -> str | None:
+        """The query text with its outermost result count capped at ``n`` (None: already ≤ n).
+
+        >>> q = "SELECT * { ?s ?p ?o } # end"
+        >>> analyse(q).with_limit(q, 10)
+        'SELECT * { ?s ?p ?o } # end\\nLIMIT 10\\n'
+        >>> q = "SELECT * { { SELECT * {?s ?p ?o} LIMIT 5 } } LIMIT 50 OFFSET 2"
+        >>> analyse(q).with_limit(q, 10)
+        'SELECT * { { SELECT * {?s ?p ?o} LIMIT 5 } } LIMIT 10 OFFSET 2'
+        >>> analyse(q).with_limit(q, 100) is None
+        True
+        """
+        if self.form != "SELECT" or self.limit_plan is None:
+            return None
+        if self.limit is not None and self.limit <= n:
+            return None
+        plan = self.limit_plan
+        return text[: plan.start] + plan.replacement_format.format(n) + text[plan.end :]
+
+
+def analyse(text: str, base_iri: str | None = None) -> QueryText:
+    """Read the form, the dataset clause and the outermost LIMIT; refuse what is never run.
+
+    :raises QueryRefused: for SERVICE, or an update operation (LOAD, INSERT, …).
+
+    >>> analyse("PREFIX g: <http://g/> SELECT * FROM g:a FROM NAMED <b> {}", "http://x/").from_named_graphs
+    ['http://x/b']
+    >>> analyse("SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryRefused: SERVICE is not allowed: this endpoint never queries other services
+    """
+    base = base_iri
+    prefixes: Prefixes = {}
+    position = 0
+    while (declaration := _DECLARATION.match(text, position)) is not None:
+        if declaration.group("prefix"):
+            prefixes[declaration.group("name")] = (declaration.group("namespace"), base)
+        else:
+            base = _resolve(declaration.group("iri"), base)
+        position = declaration.end()
+    tokens = tokenize(text, position)
+    result = QueryText()
+    head = tokens[0].keyword if tokens else ""
+    if head in UPDATE_KEYWORDS:
+        raise QueryRefused(
+            f"{head} is a SPARQL Update operation: this endpoint is read-only and never loads "
+            "or changes data"
+        )
+    if head in QUERY_FORMS:
+        result.form = head
+    if any(t.kind == "word" and t.text.upper() == "SERVICE" for t in tokens):
+        raise QueryRefused("SERVICE is not allowed: this endpoint never queries other services")
+    _read_dataset_clause(tokens, base, prefixes, result)
+    if result.form == "SELECT":
+        _plan_limit(tokens, text, result)
+    return result
+
+
+def _read_dataset_clause(
+    tokens: list[Token], base: str | None, prefixes: Prefixes, result: QueryText
+) -> None:
+    for position in range(len(tokens) - 1):
+        if tokens[position].keyword != "FROM":
+            continue
+        named = tokens[position + 1].keyword == "NAMED"
+        target = tokens[position + 2] if named and position + 2 < len(tokens) else None
+        if not named:
+            target = tokens[position + 1]
+        iri = _term_iri(target, base, prefixes) if target is not None else None
+        if iri is None:
+            continue  # not an IRI: the engine reports the syntax error
+        (result.from_named_graphs if named else result.from_graphs).append(iri)
+
+
+def _term_iri(token: Token, base: str | None, prefixes: Prefixes) -> str | None:
+    if token.kind == "iri":
+        return _resolve(token.text, base)
+    if token.kind == "pname":
+        prefix, _, local = token.text.partition(":")
+        if prefix in prefixes:
+            namespace = _resolve(*prefixes[prefix]) or ""
+            return namespace + re.sub(r"\\(.)", r"\1", local)
+    return None
+
+
+def _resolve(iri_token: str, base: str | None) -> str | None:
+    if not (iri_token.startswith("<") and iri_token.endswith(">")):
+        return None
+    iri = iri_token[1:-1]
+    return urljoin(base, iri) if base else iri
+
+
+def _plan_limit(tokens: list[Token], text: str, result: QueryText) -> None:
+    """Find the outermost solution modifiers: after the WHERE group, before a final VALUES."""
+    parens = braces = 0
+    where_end: int | None = None
+    for position in range(len(tokens)):
+        symbol = tokens[position].text if tokens[position].kind == "punct" else ""
+        if symbol == "(":
+            parens += 1
+        elif symbol == ")":
+            parens -= 1
+        elif symbol == "{":
+            braces += 1
+        elif symbol == "}":
+            braces -= 1
+            if braces == 0 and parens == 0:
+                where_end = position
+                break
+    if where_end is None:
+        return  # unbalanced: the engine reports the error
+    parens = 0
+    for position in range(where_end + 1, len(tokens)):
+        token = tokens[position]
+        if token.text == "(":
+            parens += 1
+        elif token.text == ")":
+            parens -= 1
+        elif parens == 0 and token.keyword == "LIMIT":
+            if position + 1 < len(tokens) and tokens[position + 1].kind == "number":
+                number = tokens[position + 1]
+                if number.text.isdigit():
+                    result.limit = int(number.text)
+                    result.limit_plan = LimitPlan(number.start, number.end, "{}")
+            return
+        elif parens == 0 and token.keyword == "VALUES":
+            result.limit_plan = LimitPlan(token.start, token.start, "LIMIT {} ")
+            return
+    result.limit_plan = LimitPlan(len(text), len(text), "\nLIMIT {}\n")
