@@ -1,0 +1,408 @@
+"""The graph projection: entities and their sourced links as one networkx multigraph.
+
+Lineage, paths and centrality work on this projection, never on the store. Nodes and edges come
+only from the SPARQL files in ``queries/projection/`` (no hand-listed edges), so a new link in the
+data appears here without code changes. The projection is built once per dataset version (the
+reader's ``info.version``) and reused until the version changes. Must not import FastAPI.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from rdflib import Literal
+from rdflib.term import Node
+
+from graph.namespaces import GOVKG, ID, PREFIXES, sparql_prefixes
+from graph.settings import PROJECT_ROOT
+from graph.store.base import Reader, Row
+
+PROJECTION_QUERIES = PROJECT_ROOT / "queries" / "projection"
+START = str(GOVKG.startDate)
+END = str(GOVKG.endDate)
+
+# When an entity has types of several kinds, the first listed wins (a body that is also a
+# skos:Concept is an institution; an indicator is an indicator before it is a concept).
+KIND_ORDER = (
+    "institution",
+    "event",
+    "law",
+    "project",
+    "programme",
+    "plan",
+    "phase",
+    "indicator",
+    "observation",
+    "dataset",
+    "place",
+    "person",
+    "membership",
+    "post",
+    "agreement",
+    "relation",
+    "grant",
+    "amount",
+    "target",
+    "framework",
+    "system",
+    "recommendation",
+    "conflict",
+    "source",
+    "work",
+    "role",
+    "concept",
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a statement comes from: the claim graph and its passage."""
+
+    claim: str
+    locator: str | None = None
+    quote: str | None = None
+    document: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "claim": self.claim,
+            "locator": self.locator,
+            "quote": self.quote,
+            "document": self.document,
+        }
+
+
+@dataclass(frozen=True)
+class Dated:
+    """One date value as written in the data (gYear, gYearMonth or date) and who states it."""
+
+    value: str
+    datatype: str | None
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class PredicateWords:
+    """How to say a link in words, both ways."""
+
+    iri: str
+    label: str
+    label_es: str | None
+    reading: str
+    inverse: str
+
+
+@dataclass
+class Projection:
+    """One dataset version projected to networkx, with lookups the graph functions share."""
+
+    version: str
+    graph: nx.MultiDiGraph
+    predicates: dict[str, PredicateWords]
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __contains__(self, iri: object) -> bool:
+        return iri in self.graph
+
+    def kind(self, iri: str) -> str | None:
+        return self.graph.nodes[iri].get("kind") if iri in self.graph else None
+
+    def label(self, iri: str, lang: str = "en") -> str:
+        """The preferred label in a language, falling back to the other one, then the slug."""
+        data = self.graph.nodes[iri] if iri in self.graph else {}
+        labels: dict[str, str] = data.get("labels", {})
+        other = "es" if lang == "en" else "en"
+        return labels.get(lang) or labels.get(other) or local_name(iri)
+
+    def acronyms(self, iri: str) -> list[str]:
+        """Alternative labels: the acronyms (ONGEI, SEGDI, SGTD) and other names the sources use."""
+        return sorted(self.graph.nodes[iri].get("alt", ())) if iri in self.graph else []
+
+    def name(self, iri: str) -> str:
+        """What a person calls it in a sentence: its acronym when it has one (SGTD, WeGO; an
+        English one first), else the preferred label."""
+        data = self.graph.nodes[iri] if iri in self.graph else {}
+        for pool in (data.get("alt_en", ()), data.get("alt", ())):
+            short = sorted(a for a in pool if is_acronym(a))
+            if short:
+                return min(short, key=len)
+        return self.label(iri)
+
+    def dates(self, iri: str, prop: str) -> list[Dated]:
+        if iri not in self.graph:
+            return []
+        found: list[Dated] = self.graph.nodes[iri].get("dates", {}).get(prop, [])
+        return found
+
+    def first_date(self, iri: str, *props: str) -> Dated | None:
+        """The earliest-written value of the first property that has one."""
+        for prop in props:
+            values = self.dates(iri, prop)
+            if values:
+                return sorted(values, key=lambda d: d.value)[0]
+        return None
+
+    def words(self, predicate: str) -> PredicateWords:
+        return self.predicates.get(predicate) or default_words(predicate)
+
+    def summary(self, iri: str) -> dict[str, Any]:
+        """The small JSON description of a node every answer uses."""
+        return {
+            "id": iri,
+            "name": self.name(iri),
+            "label": self.label(iri, "en"),
+            "label_es": self.label(iri, "es"),
+            "kind": self.kind(iri),
+            "alt_labels": self.acronyms(iri),
+        }
+
+    def memo(self, key: str) -> Any:
+        return self._cache.get(key)
+
+    def remember(self, key: str, value: Any) -> Any:
+        self._cache[key] = value
+        return value
+
+
+def is_acronym(text: str) -> bool:
+    """Short, one word, and at least two capitals or a capital and a digit.
+
+    >>> [is_acronym(t) for t in ("SGTD", "WeGO", "D1412", "Corea", "ADP 2.0")]
+    [True, True, True, False, False]
+    """
+    capitals = sum(c.isupper() for c in text)
+    digits = any(c.isdigit() for c in text)
+    return " " not in text and len(text) <= 12 and (capitals >= 2 or (capitals and digits))
+
+
+def local_name(iri: str) -> str:
+    """The id/ path of an IRI (org/sgtd), or its last segment for other namespaces.
+
+    >>> local_name("https://govkg.example/id/org/sgtd")
+    'org/sgtd'
+    """
+    if iri.startswith(str(ID)):
+        return iri[len(str(ID)) :]
+    return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def humanise(name: str) -> str:
+    """camelCase or snake_case → words.
+
+    >>> humanise("carriedOutBy")
+    'carried out by'
+    """
+    words: list[str] = []
+    current = ""
+    for char in name.replace("_", " "):
+        if char.isupper() and current and not current[-1].isupper():
+            words.append(current)
+            current = char.lower()
+        elif char == " ":
+            words.append(current)
+            current = ""
+        else:
+            current += char.lower() if char.isupper() else char
+    words.append(current)
+    return " ".join(w for w in words if w)
+
+
+def default_words(predicate: str) -> PredicateWords:
+    """Words for a predicate nobody labelled: its local name, read backwards with 'inverse of'."""
+    label = humanise(local_name(predicate))
+    return PredicateWords(predicate, label, None, label, f"is the object of '{label}' for")
+
+
+def _text(row: Row, name: str) -> str | None:
+    value = row.get(name)
+    return None if value is None else str(value)
+
+
+def _source(row: Row) -> Source:
+    return Source(
+        claim=str(row["claim"]),
+        locator=_text(row, "locator"),
+        quote=_text(row, "quote"),
+        document=_text(row, "document"),
+    )
+
+
+def _run(reader: Reader, queries_dir: Path, name: str) -> list[Row]:
+    text = (queries_dir / f"{name}.rq").read_text(encoding="utf-8")
+    return reader.select(sparql_prefixes() + text)
+
+
+def _add_nodes(graph: nx.MultiDiGraph, rows: list[Row]) -> None:
+    kinds: dict[str, set[str]] = defaultdict(set)
+    types: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        entity = str(row["entity"])
+        types[entity].add(str(row["type"]))
+        if "kind" in row:
+            kinds[entity].add(str(row["kind"]))
+    for entity, entity_types in types.items():
+        kind = next((k for k in KIND_ORDER if k in kinds[entity]), None)
+        graph.add_node(entity, types=tuple(sorted(entity_types)), kind=kind)
+
+
+def _add_names(graph: nx.MultiDiGraph, rows: list[Row]) -> None:
+    for row in rows:
+        entity = str(row["entity"])
+        if entity not in graph:
+            graph.add_node(entity, types=(), kind=None)
+        data = graph.nodes[entity]
+        name: Node = row["name"]
+        prop = str(row["property"])
+        lang = name.language if isinstance(name, Literal) else None
+        if prop.endswith("prefLabel") and lang in ("en", "es"):
+            data.setdefault("labels", {})[lang] = str(name)
+        elif prop.endswith("altLabel"):
+            data.setdefault("alt", set()).add(str(name))
+            if lang == "en":
+                data.setdefault("alt_en", set()).add(str(name))
+        elif prop.endswith("hiddenLabel"):
+            data.setdefault("folded", set()).add(str(name))
+        if not prop.endswith("hiddenLabel"):
+            data.setdefault("names", set()).add(str(name))
+
+
+def _add_dates(graph: nx.MultiDiGraph, rows: list[Row]) -> None:
+    grouped: dict[tuple[str, str, str, str | None], list[Source]] = defaultdict(list)
+    for row in rows:
+        value = row["date"]
+        datatype = str(value.datatype) if isinstance(value, Literal) and value.datatype else None
+        key = (str(row["entity"]), str(row["property"]), str(value), datatype)
+        grouped[key].append(_source(row))
+    for (entity, prop, value, datatype), sources in grouped.items():
+        if entity not in graph:
+            graph.add_node(entity, types=(), kind=None)
+        dates = graph.nodes[entity].setdefault("dates", {})
+        dates.setdefault(prop, []).append(
+            Dated(value, datatype, tuple(sorted(set(sources), key=str)))
+        )
+
+
+def _add_edges(graph: nx.MultiDiGraph, rows: list[Row]) -> None:
+    grouped: dict[tuple[str, str, str], set[Source]] = defaultdict(set)
+    for row in rows:
+        grouped[(str(row["s"]), str(row["p"]), str(row["o"]))].add(_source(row))
+    for (subject, predicate, obj), sources in grouped.items():
+        for node in (subject, obj):
+            if node not in graph:
+                graph.add_node(node, types=(), kind=None)
+        graph.add_edge(
+            subject,
+            obj,
+            key=predicate,
+            predicate=predicate,
+            sources=tuple(sorted(sources, key=lambda s: (s.locator or "", s.claim))),
+        )
+
+
+def _add_validity(graph: nx.MultiDiGraph) -> None:
+    """An edge holds while its subject exists: copy the subject's start/end dates onto it."""
+    for subject, _, _, data in graph.edges(keys=True, data=True):
+        dates = graph.nodes[subject].get("dates", {})
+        starts = sorted(d.value for d in dates.get(START, []))
+        ends = sorted(d.value for d in dates.get(END, []))
+        data["valid_from"] = starts[0] if starts else None
+        data["valid_to"] = ends[-1] if ends else None
+
+
+def _predicates(rows: list[Row]) -> dict[str, PredicateWords]:
+    words: dict[str, PredicateWords] = {}
+    for row in rows:
+        iri = str(row["predicate"])
+        fallback = default_words(iri)
+        reading = _text(row, "reading") or _text(row, "label") or fallback.reading
+        label = _text(row, "label") or reading
+        inverse = _text(row, "inverse") or fallback.inverse
+        words[iri] = PredicateWords(iri, label, _text(row, "labelEs"), reading, inverse)
+    return words
+
+
+def project(reader: Reader, queries_dir: Path = PROJECTION_QUERIES) -> Projection:
+    """Run the projection queries and assemble the multigraph (nodes keyed by IRI string)."""
+    graph = nx.MultiDiGraph()
+    _add_nodes(graph, _run(reader, queries_dir, "nodes"))
+    _add_names(graph, _run(reader, queries_dir, "names"))
+    _add_edges(graph, _run(reader, queries_dir, "edges"))
+    _add_dates(graph, _run(reader, queries_dir, "dates"))
+    _add_validity(graph)
+    predicates = _predicates(_run(reader, queries_dir, "predicates"))
+    return Projection(reader.info.version, graph, predicates)
+
+
+def compact_iri(iri: str) -> str:
+    """prefix:local for the known namespaces, else the IRI (for JSON-LD keys and types)."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and "/" not in iri[len(namespace) :]:
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
+def to_jsonld(
+    projection: Projection, nodes: Iterable[str], edges: Iterable[tuple[str, str, str]]
+) -> dict[str, Any]:
+    """A JSON-LD document of some nodes (types, labels, dates) and the edges among them.
+
+    The facts only: which passage states each one is in the JSON answers (``sources``) and at
+    ``/id/…`` in TriG, since plain JSON-LD has no place for a per-triple source.
+    """
+    context: dict[str, Any] = {**PREFIXES, "@base": str(ID)}
+    by_node: dict[str, dict[str, Any]] = {}
+    for iri in dict.fromkeys(nodes):
+        data = projection.graph.nodes[iri] if iri in projection.graph else {}
+        node: dict[str, Any] = {"@id": iri}
+        if data.get("types"):
+            node["@type"] = [compact_iri(t) for t in data["types"]]
+        labels = [{"@value": v, "@language": k} for k, v in sorted(data.get("labels", {}).items())]
+        if labels:
+            node["skos:prefLabel"] = labels
+        for prop, values in sorted(data.get("dates", {}).items()):
+            node[compact_iri(prop)] = [
+                {"@value": d.value, "@type": d.datatype} if d.datatype else d.value for d in values
+            ]
+        by_node[iri] = node
+    for subject, predicate, obj in edges:
+        if subject in by_node:
+            by_node[subject].setdefault(compact_iri(predicate), []).append({"@id": obj})
+    return {"@context": context, "@graph": list(by_node.values())}
+
+
+class ProjectionCache:
+    """Keeps the projection of the dataset version last asked for; rebuilds on a new version.
+
+    Thread-safe: concurrent requests for a new version build it once.
+    """
+
+    def __init__(self, queries_dir: Path = PROJECTION_QUERIES) -> None:
+        self.queries_dir = queries_dir
+        self._lock = threading.Lock()
+        self._current: Projection | None = None
+
+    def get(self, reader: Reader) -> Projection:
+        version = reader.info.version
+        current = self._current
+        if current is not None and current.version == version:
+            return current
+        with self._lock:
+            current = self._current
+            if current is None or current.version != version:
+                current = project(reader, self.queries_dir)
+                self._current = current
+            return current
+
+
+_SHARED = ProjectionCache()
+
+
+def projection_of(reader: Reader) -> Projection:
+    """The shared per-version projection for a reader (what the CLI and HTTP routes use)."""
+    return _SHARED.get(reader)
