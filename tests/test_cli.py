@@ -5,27 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
+from conftest import govkg
 
 from graph.build import BuildResult
 from graph.settings import Settings
-
-
-def govkg(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, GOVKG_DATA_DIR=str(settings.data_dir), GOVKG_SEEDS=str(settings.seeds))
-    return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=settings.root,
-        timeout=300,
-    )
 
 
 def test_stats_prints_counts_sources_and_conflicts(built: BuildResult, settings: Settings):

@@ -10,13 +10,11 @@ September 2017; ES L205-207: it works "desde 2021".
 from __future__ import annotations
 
 import doctest
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import date
 
 import pytest
+from conftest import govkg
 
 import graph.periods
 import graph.projection
@@ -227,16 +225,6 @@ def test_doctests(module):  # noqa: ANN001
     assert doctest.testmod(module).failed == 0
 
 
-def govkg(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, GOVKG_DATA_DIR=str(settings.data_dir), GOVKG_SEEDS=str(settings.seeds))
-    return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=settings.root,
-        timeout=300,
-    )
 
 
 def test_cli_lineage_at_prints_the_line_and_the_holder(built, settings: Settings):  # noqa: ANN001

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import govkg
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
@@ -150,16 +148,6 @@ def test_the_query_text_never_contains_a_value():
     assert "DROP" not in bound.sparql
 
 
-def govkg(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, GOVKG_DATA_DIR=str(settings.data_dir), GOVKG_SEEDS=str(settings.seeds))
-    return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=settings.root,
-        timeout=300,
-    )
 
 
 def test_cli_queries_lists_every_query(settings: Settings):

@@ -8,11 +8,8 @@ PCM regulations behind the 2017 renaming), ES L243-245 (CONCYTEC leads the STEPI
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
+from conftest import govkg
 
 from graph.errors import BadQuery
 from graph.paths import centrality, explain, find_paths, neighbourhood, resolve_predicates
@@ -150,16 +147,6 @@ def test_centrality_ranks_the_bodies_that_connect_the_most(projection: Projectio
     )
 
 
-def govkg(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, GOVKG_DATA_DIR=str(settings.data_dir), GOVKG_SEEDS=str(settings.seeds))
-    return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=settings.root,
-        timeout=300,
-    )
 
 
 def test_cli_path_prints_each_hop_with_its_passage(built, settings: Settings):  # noqa: ANN001
