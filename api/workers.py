@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import logging
 import multiprocessing
 import pickle
@@ -123,6 +124,7 @@ class QueryService:
     ) -> None:
         self.size = max(1, size)
         self.memory_mb = memory_mb
+        self.store_path = store_path
         self._workers = [_Worker(i, store_path, prefixes, memory_mb) for i in range(self.size)]
         self._idle: asyncio.Queue[_Worker] | None = None
         self.busy = 0
@@ -155,6 +157,14 @@ class QueryService:
                     self._replace(worker)
         return self._idle
 
+    def switch(self, store_path: Path) -> None:
+        """Serve later jobs from ``store_path`` (a newer snapshot after a write): each worker
+        reopens it on its next job, and replacements start on it. Jobs in flight finish on the
+        snapshot they started on."""
+        self.store_path = store_path
+        for worker in self._workers:
+            worker.store_path = store_path
+
     async def answer(self, job: QueryJob, timeout: float) -> Answer:
         """Evaluate ``job`` in a worker; at most ``timeout`` seconds from now, queueing included.
 
@@ -179,6 +189,8 @@ class QueryService:
             if worker.alive and worker.conn is not None:
                 break
             self._replace(worker)  # died while idle (killed from outside): take another
+        if job.store_path != str(self.store_path):
+            job = dataclasses.replace(job, store_path=str(self.store_path))
         call = _Call(worker, loop.create_future(), timeout)
         loop.add_reader(worker.conn.fileno(), self._on_readable, call)
         self.busy += 1
@@ -267,6 +279,7 @@ class QueryService:
 
         def done(future: asyncio.Future[None]) -> None:
             if self._closed:
+                future.exception()  # retrieved: a restart cut short by shutdown is expected
                 worker.stop()  # closed while restarting: do not leave a process behind
                 return
             if future.exception() is None:

@@ -164,10 +164,40 @@ def analyse(text: str, base_iri: str | None = None) -> QueryText:
         result.form = head
     if any(t.kind == "word" and t.text.upper() == "SERVICE" for t in tokens):
         raise QueryRefused("SERVICE is not allowed: this endpoint never queries other services")
+    _check_nesting(tokens)
     _read_dataset_clause(tokens, base, prefixes, result)
     if result.form == "SELECT":
         _plan_limit(tokens, text, result)
     return result
+
+
+# Deeper groups than any real query has; the engine's recursive parser would overflow its
+# stack on thousands of levels and take the worker down with it.
+MAX_NESTING = 200
+
+
+def _check_nesting(tokens: list[Token]) -> None:
+    """Refuse absurdly deep nesting of { } and ( ) before the engine sees it.
+
+    >>> _check_nesting(tokenize("SELECT * " + "{" * 300 + "}" * 300))
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryRefused: the query nests groups or expressions more than 200 levels deep \
+(at character 209); at most 200 are accepted
+    """
+    depth = 0
+    for token in tokens:
+        if token.kind != "punct":
+            continue
+        if token.text in "{(":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise QueryRefused(
+                    f"the query nests groups or expressions more than {MAX_NESTING} levels deep "
+                    f"(at character {token.start}); at most {MAX_NESTING} are accepted"
+                )
+        elif token.text in "})":
+            depth -= 1
 
 
 def _read_dataset_clause(

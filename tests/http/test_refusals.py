@@ -105,3 +105,16 @@ def test_listener_counts_connections(listener: Listener):
         pass
     time.sleep(0.3)
     assert listener.connections == 1
+
+
+def test_post_sparql_refuses_absurd_nesting_and_keeps_answering(client: httpx.Client):
+    """Thousands of nested groups would overflow the engine's parser and kill its worker: a
+    400 that says why, and the next query is answered."""
+    deep = "SELECT * {" + "{" * 5000 + "}" * 5000 + "}"
+    response = client.post(
+        "/sparql", content=deep, headers={"Content-Type": "application/sparql-query"}
+    )
+    assert response.status_code == 400
+    assert "levels deep" in response.text
+    follow_up = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    assert follow_up.status_code == 200
