@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,16 +37,3 @@ def reader(built: BuildResult, settings: Settings) -> Iterator[EmbeddedStore]:
 @pytest.fixture(scope="session")
 def seeds(settings: Settings) -> Path:
     return settings.seeds
-
-
-def govkg(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the `govkg` command as a user would, against the session's store."""
-    env = dict(os.environ, GOVKG_DATA_DIR=str(settings.data_dir), GOVKG_SEEDS=str(settings.seeds))
-    return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=settings.root,
-        timeout=300,
-    )

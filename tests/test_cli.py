@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pyoxigraph as ox
-from conftest import govkg
+from cli_runner import govkg
 
 from graph.build import BuildResult
 from graph.settings import Settings

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from conftest import govkg
+from cli_runner import govkg
 
 import graph.periods
 import graph.projection

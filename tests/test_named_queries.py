@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import govkg
+from cli_runner import govkg
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 

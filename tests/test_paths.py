@@ -9,7 +9,7 @@ PCM regulations behind the 2017 renaming), ES L243-245 (CONCYTEC leads the STEPI
 from __future__ import annotations
 
 import pytest
-from conftest import govkg
+from cli_runner import govkg
 
 from graph.errors import BadQuery
 from graph.paths import centrality, explain, find_paths, neighbourhood, resolve_predicates
