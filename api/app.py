@@ -41,7 +41,9 @@ Every answer carries `ETag` = the dataset version. Errors are plain-text message
 
 # Routers other modules provide; included when present (the lead removes this guard once both
 # modules are part of the build).
-OPTIONAL_ROUTERS = ("api.entities", "api.validate_routes", "api.lineage", "api.named")
+OPTIONAL_ROUTERS = (
+    "api.entities", "api.validate_routes", "api.lineage", "api.named", "api.pages", "api.writes"
+)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -40,6 +40,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD, NamespaceManager
 from rdflib.term import Node
 
+from api import entity_page, pages
 from api.deps import RuntimeDep
 from api.describe import (
     MAX_LOOKUP,
@@ -271,10 +272,13 @@ def _render(
 class _Links:
     """Turns terms into what a page shows: a name, and a link where one is served here."""
 
-    def __init__(self, request: Request, runtime: Runtime, index: Index) -> None:
+    def __init__(
+        self, request: Request, runtime: Runtime, index: Index, lang: str = "en"
+    ) -> None:
         self.root = request.scope.get("root_path", "")
         self.base = runtime.settings.base_iri
         self.index = index
+        self.languages = ("es", "en", "") if lang == "es" else ("en", "es", "")
 
     def href(self, iri: str) -> str | None:
         if iri.startswith(str(ID)):
@@ -292,7 +296,7 @@ class _Links:
             iri = str(node)
             return {
                 "kind": "iri",
-                "text": self.index.label(node) or compact(iri),
+                "text": self.index.label(node, self.languages) or compact(iri),
                 "iri": iri,
                 "short": compact(iri),
                 "href": self.href(iri),
@@ -354,15 +358,39 @@ def _entity_page(
     document: str,
     headers: dict[str, str],
 ) -> HTMLResponse:
+    lang = pages.language(request)
     index = entity_index(runtime)
-    links = _Links(request, runtime, index)
+    links = _Links(request, runtime, index, lang)
     iri = description.iri
-    title = index.label(iri) or compact(str(iri))
+    title = index.label(iri, links.languages) or compact(str(iri))
     own = [s for s in description.outgoing if s.subject == iri]
     nested = [s for s in description.outgoing if s.subject != iri]
-    return _render(
+
+    def humane(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for row in rows:
+            predicate = row["predicate"]
+            predicate["text"] = entity_page.predicate_label(runtime, predicate["iri"], lang)
+        return rows
+
+    response = _render(
         "entity.html",
-        headers=headers,
+        headers={**headers, "Vary": "Accept, Accept-Language, Cookie"},
+        lang=lang,
+        switch={code: pages.language_link(request, code) for code in pages.LANGUAGES},
+        groups=[
+            g | {"rows": humane(_statement_rows(g["statements"], description, links))}
+            for g in entity_page.groups(runtime, own, lang)
+        ],
+        conflicts=entity_page.conflicts(
+            runtime,
+            iri,
+            lambda claim: description_of(runtime, claim),
+            lang,
+            lambda node: index.label(URIRef(node), links.languages) or compact(node),
+        )
+        if isinstance(iri, URIRef) and not is_claim(iri)
+        else [],
+        views=entity_page.views(iri, entity_page.kinds_of(runtime, iri)),
         title=title,
         iri=str(iri),
         version=runtime.version,
@@ -387,6 +415,8 @@ def _entity_page(
             if f.rdflib is not None
         ],
     )
+    pages.remember_language(request, response)
+    return response
 
 
 # --------------------------------------------------------------------------------------------

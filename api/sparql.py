@@ -37,7 +37,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api import service_description
+from api import pages, service_description
 from api.conditional import not_modified
 from api.deps import RuntimeDep
 from api.errors import BadRequest
@@ -244,6 +244,10 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
 async def get_sparql(request: Request, runtime: RuntimeDep) -> Response:
     """Run ``?query=`` (SPARQL 1.1 Protocol §2.1.1), or describe the service when it is absent."""
     params = _protocol(_pairs(request.url.query), [])
+    if not params.formats and pages.wants_html(request):
+        # A browser: the query editor, with the answer of ?query= as a table (api.pages).
+        timeout = _timeout(params.timeout, runtime)
+        return await pages.editor(request, runtime, params.query, timeout)
     if params.query is None:
         return await run_in_threadpool(
             service_description.respond, request, runtime, params.formats

@@ -28,6 +28,7 @@ from graph.namespaces import (
     VOID,
     sparql_prefixes,
 )
+from graph.search import SEARCH_FILE, write_index
 from graph.settings import Settings
 from graph.store.base import DatasetInfo
 from graph.store.embedded import (
@@ -38,7 +39,7 @@ from graph.store.embedded import (
 )
 
 # Bump when the build changes what it writes, so the version changes with it.
-BUILD_FORMAT = "1"
+BUILD_FORMAT = "2"
 DATASET_IRI = ID["dataset/govkg"]
 
 Progress = Callable[[str], None]
@@ -206,10 +207,12 @@ def build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
         write_info(staging, info)
         reader = EmbeddedStore(staging)
         failures = run_checks(reader, settings)
+        names = write_index(reader, staging / SEARCH_FILE, settings.queries_dir, version)
         reader.close()
         if failures:
             lines = [f"  {name}: {rows[:5]}" for name, rows in failures.items()]
             raise BuildFailed("build checks failed (queries/checks):\n" + "\n".join(lines))
+        progress(f"search index: {names} names")
         staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
