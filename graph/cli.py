@@ -444,3 +444,23 @@ def _named_values(args: list[str]) -> dict[str, str]:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command("hash-token")
+@click.argument("token", required=False)
+@click.option("--name", default=None, help="Agent name recorded in the change log.")
+def hash_token_command(token: str | None, name: str | None) -> None:
+    """Print the GOVKG_WRITE_TOKENS entry for a write token (a new random one if none given).
+
+    The token goes to stderr only when it was generated; give it to the writer, configure
+    the printed digest. Reading TOKEN from stdin: pass "-".
+    """
+    from graph.write_auth import hash_token, new_token
+
+    if token == "-":
+        token = sys.stdin.readline().strip()
+    if not token:
+        token = new_token()
+        click.echo(f"token (give it to the writer, it is not stored): {token}", err=True)
+    digest = hash_token(token)
+    click.echo(f"{name}:{digest}" if name else digest)

@@ -74,3 +74,19 @@ class ShapeViolation(GovkgError):
     """Data that violates the SHACL shapes."""
 
     status = 422
+
+
+class WriteRejected(ShapeViolation):
+    """A write whose result would violate the shapes; nothing was changed. ``report`` is the
+    SHACL validation report (``graph.validation.ValidationReport``) of the would-be dataset."""
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class Forbidden(GovkgError):
+    """A write this service does not take (no writer configured)."""
+
+    status = 403
+

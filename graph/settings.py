@@ -26,7 +26,13 @@ class Settings:
     [100000 rows or triples per answer], ``GOVKG_MAX_BODY_BYTES`` [1000000],
     ``GOVKG_WORKERS`` [2 query worker processes], ``GOVKG_WORKER_MEMORY_MB`` [2048 MB of
     address space per worker; 0 = no cap], ``GOVKG_LICENSE`` [the dataset licence IRI,
-    CC BY 4.0].
+    CC BY 4.0]. Writes (off unless tokens are given): ``GOVKG_WRITE_TOKENS`` [none: a
+    comma-separated list of SHA-256 hex digests of bearer tokens, each optionally ``name:digest``;
+    ``govkg hash-token`` prints one], ``GOVKG_WRITE_SHAPES`` [1: gate writes on the SHACL shapes;
+    0 only for a conformance-test instance], ``GOVKG_WRITE_MODE`` [govkg: the primary is seeded
+    from the build, its default graph is the union and writes are logged in the store; plain:
+    an empty store whose default graph is its own, no change log — the instance the W3C suite
+    loads through the Graph Store Protocol].
     """
 
     root: Path = PROJECT_ROOT
@@ -42,6 +48,9 @@ class Settings:
     workers: int = 2
     worker_memory_mb: int = 2048
     license: str = "https://creativecommons.org/licenses/by/4.0/"
+    write_tokens: tuple[str, ...] = ()
+    write_shapes: bool = True
+    write_mode: str = "govkg"
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -61,6 +70,12 @@ class Settings:
             workers=int(os.environ.get("GOVKG_WORKERS", "2")),
             worker_memory_mb=int(os.environ.get("GOVKG_WORKER_MEMORY_MB", "2048")),
             license=os.environ.get("GOVKG_LICENSE", "https://creativecommons.org/licenses/by/4.0/"),
+            write_tokens=tuple(
+                t.strip() for t in os.environ.get("GOVKG_WRITE_TOKENS", "").split(",") if t.strip()
+            ),
+            write_shapes=os.environ.get("GOVKG_WRITE_SHAPES", "1").strip().lower()
+            not in ("0", "false", "no", "off"),
+            write_mode=os.environ.get("GOVKG_WRITE_MODE", "govkg").strip().lower(),
         )
 
     @property

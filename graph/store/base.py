@@ -97,3 +97,43 @@ class Reader(Protocol):
     def export(self, media_type: str, out: BinaryIO) -> None: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One committed write: the dataset version before and after, and what changed.
+
+    ``changed`` is False for a write that left the dataset as it was (nothing is logged and the
+    version stays); ``inserted``/``removed`` count quads of the named graphs.
+    """
+
+    version_before: str
+    version_after: str
+    changed: bool
+    inserted: int
+    removed: int
+    change: str | None = None  # IRI of the change-log entry (prov:Activity)
+
+
+class Writer(Protocol):
+    """Write access: apply one SPARQL 1.1 Update as one transaction, or nothing at all.
+
+    Separate from ``Reader`` on purpose: a read-only deployment has no writer, so the capability
+    is in the types, not in exceptions raised by write methods. ``check`` sees the dataset as it
+    would be after the change and returns the violations that must stop it (empty: go ahead).
+    """
+
+    @property
+    def info(self) -> DatasetInfo: ...
+
+    def apply(
+        self, update: str, *, agent: str, summary: str, check: Gate | None = None
+    ) -> Commit: ...
+
+    def close(self) -> None: ...
+
+
+class Gate(Protocol):
+    """Decides whether a pending change may be committed (e.g. the SHACL gate)."""
+
+    def __call__(self, pending: object) -> object | None: ...

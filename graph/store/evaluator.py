@@ -53,6 +53,8 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
 # named graphs (each triple once), so queries use it instead of pyoxigraph's union flag, which
 # returns a triple once per graph stating it (pyoxigraph 0.5; oxigraph issue #1919).
 MERGED_MARKER = "govkg-default-graph-is-merge"
+# A writable test instance's snapshot (GOVKG_WRITE_MODE=plain): FROM of an absent graph is empty.
+PLAIN_MARKER = "govkg-plain-dataset"
 
 # Names clients use for "the default graph" (Jena's, and rdflib's Dataset sends its own as
 # default-graph-uri): here that is the union of all graphs.
@@ -81,6 +83,8 @@ class QueryJob:
     dataset: QueryDataset | None = None
     max_results: int | None = None
     base_iri: str | None = None
+    # The snapshot to evaluate on; a worker reopens when it changes (after a committed write).
+    store_path: str | None = None
 
 
 def chooser(job: QueryJob) -> Callable[[QueryForm], str]:
@@ -106,6 +110,7 @@ def evaluate(
     prefixes: Mapping[str, str] | None = None,
     substitutions: Mapping[ox.Variable, object] | None = None,
     merged_default_graph: bool = False,
+    absent_graphs_empty: bool = False,
 ) -> Answer:
     """Run one query the way the SPARQL endpoint does and return the serialised answer.
 
@@ -130,9 +135,11 @@ def evaluate(
             kwargs["use_default_graph_as_union"] = True
     else:
         kwargs["default_graph"] = _default_graph(
-            store, graphs.default_graphs, merged_default_graph
+            store, graphs.default_graphs, merged_default_graph, absent_graphs_empty
         )
-        kwargs["named_graphs"] = [_our_graph(store, iri) for iri in graphs.named_graphs]
+        kwargs["named_graphs"] = [
+            _our_graph(store, iri, absent_graphs_empty) for iri in graphs.named_graphs
+        ]
     capped = text.with_limit(query, max_results + 1) if max_results is not None else None
     try:
         result, warnings = _run(store, capped or query, kwargs)
@@ -170,11 +177,13 @@ def _only_the_default_graph(graphs: QueryDataset) -> bool:
     return not graphs.named_graphs and len(defaults) == 1 and defaults[0] in DEFAULT_GRAPH_ALIASES
 
 
-def _default_graph(store: ox.Store, iris: Sequence[str], merged: bool) -> list[object]:
+def _default_graph(
+    store: ox.Store, iris: Sequence[str], merged: bool, absent_empty: bool = False
+) -> list[object]:
     """The graphs merged into the default graph; an alias of the default graph means all."""
     if any(iri in DEFAULT_GRAPH_ALIASES for iri in iris):
         return [ox.DefaultGraph()] if merged else [ox.DefaultGraph(), *store.named_graphs()]
-    return [_our_graph(store, iri) for iri in iris]
+    return [_our_graph(store, iri, absent_empty) for iri in iris]
 
 
 def has_merged_default_graph(path: str | Path) -> bool:
@@ -182,12 +191,18 @@ def has_merged_default_graph(path: str | Path) -> bool:
     return (Path(path) / MERGED_MARKER).exists()
 
 
-def _our_graph(store: ox.Store, iri: str) -> ox.NamedNode:
+def is_plain_dataset(path: str | Path) -> bool:
+    """Whether the store at ``path`` is a plain (conformance-test) dataset: there a graph that
+    is not in the store is simply empty, as SPARQL 1.1 §13.2 allows, instead of refused."""
+    return (Path(path) / PLAIN_MARKER).exists()
+
+
+def _our_graph(store: ox.Store, iri: str, absent_empty: bool = False) -> ox.NamedNode:
     try:
         node = ox.NamedNode(iri)
     except ValueError as error:
         raise BadQuery(f"<{iri}> is not an absolute IRI, so it names no graph: {error}") from None
-    if not store.contains_named_graph(node):
+    if not absent_empty and not store.contains_named_graph(node):
         raise QueryRefused(
             f"<{iri}> is not a graph of this dataset: FROM, FROM NAMED, default-graph-uri and "
             "named-graph-uri may only name the dataset's own named graphs (see the service "
@@ -301,6 +316,7 @@ def serve(
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     merged = has_merged_default_graph(store_path)
+    plain = is_plain_dataset(store_path)
     try:
         store = ox.Store.read_only(store_path)
     except OSError as error:
@@ -314,6 +330,11 @@ def serve(
             return
         body = None
         try:
+            if job.store_path is not None and job.store_path != store_path:
+                store = ox.Store.read_only(job.store_path)
+                store_path = job.store_path
+                merged = has_merged_default_graph(store_path)
+                plain = is_plain_dataset(store_path)
             answer = evaluate(
                 store,
                 job.query,
@@ -323,6 +344,7 @@ def serve(
                 base_iri=job.base_iri,
                 prefixes=prefixes,
                 merged_default_graph=merged,
+                absent_graphs_empty=plain,
             )
             body = answer.body
             header = (
