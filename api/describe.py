@@ -398,19 +398,3 @@ def build_index(reader: Reader, queries_dir: Path) -> Index:
         labels=labels,
         search={node: tuple(sorted(set(names))) for node, names in search.items()},
     )
-
-
-def compact(iri: str) -> str:
-    """A short name for reading: ``govkg:startDate``, ``org/sgtd``.
-
-    >>> compact("https://govkg.example/id/org/sgtd")
-    'org/sgtd'
-    >>> compact("http://www.w3.org/2004/02/skos/core#prefLabel")
-    'skos:prefLabel'
-    """
-    if iri.startswith(str(ID)):
-        return iri[len(str(ID)) :]
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri

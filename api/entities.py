@@ -49,7 +49,6 @@ from api.describe import (
     Statement,
     bind_prefixes,
     build_index,
-    compact,
     describe,
     entity_query,
     is_claim,
@@ -67,6 +66,7 @@ from graph.namespaces import (
     PREFIXES,
     SH,
     SHAPES_GRAPH,
+    compact,
 )
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

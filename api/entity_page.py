@@ -13,10 +13,10 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from api.describe import Description, Statement, compact, read_passage
+from api.describe import Description, Statement, read_passage
 from api.lineage import projection_for
 from api.runtime import Runtime
-from graph.namespaces import GOVKG, ID, sparql_prefixes
+from graph.namespaces import GOVKG, ID, compact, sparql_prefixes
 
 DATE_TYPES = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.dateTime}
 NAME_PREDICATES = {SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, RDFS.label, DCTERMS.title}

@@ -35,7 +35,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api import svg
 from api.deps import RuntimeDep
-from api.describe import compact
 from api.lineage import projection_for
 from api.negotiation import SOLUTIONS, choose
 from api.runtime import Runtime
@@ -43,7 +42,7 @@ from graph.build import current_store_path
 from graph.errors import BadQuery, GovkgError
 from graph.lineage import holding_at, lineage
 from graph.named_queries import NamedQuery, load_named_queries
-from graph.namespaces import ID, PREFIXES, sparql_prefixes
+from graph.namespaces import ID, PREFIXES, compact, sparql_prefixes
 from graph.paths import MAX_DEPTH, MAX_K, explain, find_paths, neighbourhood
 from graph.periods import parse_day
 from graph.projection import Projection

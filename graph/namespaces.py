@@ -68,3 +68,19 @@ PREFIXES: dict[str, str] = {
 def sparql_prefixes() -> str:
     """The PREFIX block every named query and check may assume."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+def compact(iri: str) -> str:
+    """The short form people read: our id/ IRIs as paths, known namespaces as prefixed names.
+
+    >>> compact("https://govkg.example/id/org/sgtd")
+    'org/sgtd'
+    >>> compact("http://www.w3.org/2004/02/skos/core#prefLabel")
+    'skos:prefLabel'
+    """
+    if iri.startswith(str(ID)):
+        return iri[len(str(ID)) :]
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from graph.namespaces import PREFIXES
+from graph.namespaces import ID, compact
 
 
 def short(term: Node | None) -> str:
@@ -20,12 +20,10 @@ def short(term: Node | None) -> str:
         return ""
     if isinstance(term, URIRef):
         text = str(term)
-        if text.startswith("https://govkg.example/id/"):
-            return "<" + text[len("https://govkg.example/id/") :] + ">"
-        for prefix, namespace in PREFIXES.items():
-            if text.startswith(namespace):
-                return f"{prefix}:{text[len(namespace) :]}"
-        return f"<{text}>"
+        short_form = compact(text)
+        if text.startswith(str(ID)) or short_form == text:
+            return f"<{short_form}>"
+        return short_form
     if isinstance(term, Literal) and term.language:
         return f"{term}@{term.language}"
     return str(term)

@@ -33,7 +33,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
-from graph.namespaces import GOVKG, ID, ONTOLOGY_GRAPH, PREFIXES
+from graph.namespaces import GOVKG, ONTOLOGY_GRAPH, PREFIXES, compact
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
@@ -92,13 +92,13 @@ class ValidationReport:
             groups.setdefault((result.severity, result.shape), []).append(result)
         for (severity, shape), results in groups.items():
             lines.append("")
-            lines.append(f"{severity} {_compact(shape)} ({len(results)})")
+            lines.append(f"{severity} {compact(shape)} ({len(results)})")
             for r in results:
-                where = _compact(r.focus)
+                where = compact(r.focus)
                 if r.path:
                     where += f" {r.path}"
                 if r.value is not None and r.value != r.focus:
-                    where += f" = {_compact(r.value)}"
+                    where += f" = {compact(r.value)}"
                 lines.append(f"  {where}: {r.message}")
         return "\n".join(lines) + "\n"
 
@@ -248,7 +248,7 @@ def _term(graph: Graph, term: Node | None) -> str:
 def _path(graph: Graph, path: Node) -> str:
     """Render a SHACL property path compactly: ``skos:prefLabel``, ``(a|b)``, ``a/b``, ``^a``."""
     if isinstance(path, URIRef):
-        return _compact(str(path))
+        return compact(str(path))
     if graph.value(path, RDF.first) is not None:
         return "/".join(_path(graph, item) for item in _items(graph, path))
     alternatives = graph.value(path, SH.alternativePath)
@@ -277,16 +277,6 @@ def _items(graph: Graph, head: Node) -> list[Node]:
         items.append(item)
         node = graph.value(node, RDF.rest)
     return items
-
-
-def _compact(iri: str) -> str:
-    """``https://govkg.example/id/org/x`` → ``org/x``; known namespaces → ``prefix:local``."""
-    if iri.startswith(str(ID)):
-        return iri[len(str(ID)) :]
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri
 
 
 def _sort_key(result: ValidationResult) -> tuple:
