@@ -48,6 +48,8 @@ EXPOSED_HEADERS = (
     "X-Govkg-Result-Limit",
     "X-Govkg-Timeout",
     "X-Govkg-Unknown-Functions",
+    "X-Govkg-Change",
+    "Location",
 )
 
 

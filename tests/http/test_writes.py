@@ -191,6 +191,18 @@ def test_post_update_valid_write_is_applied_visible_and_logged(http: httpx.Clien
         ?agent rdfs:label "tester" }} }}""")
 
 
+def test_a_cross_origin_writer_can_read_the_change_headers(http: httpx.Client):
+    text = sourced("test-cors-note", f'<{ID}org/segdi> rdfs:comment "From a web page."@en')
+    response = http.post("/update", content=text.encode(), headers={
+        "Content-Type": "application/sparql-update", "Origin": "https://client.example",
+        **auth()})
+    assert response.status_code == 204, response.text
+    exposed = {h.strip().lower() for h in
+               response.headers["access-control-expose-headers"].split(",")}
+    assert {"etag", "x-govkg-change"} <= exposed
+    assert response.headers["x-govkg-change"].startswith("https://govkg.example/change/")
+
+
 REFUSALS = {
     "law-without-date": (
         sourced("test-undated-law", f"""<{ID}law/test-undated> a eli:LegalResource ;
