@@ -261,22 +261,35 @@ class PrimaryStore:
             )
 
     def preview(
-        self, update: str, base_iri: str | None = None, *, scratch: bool = False
+        self,
+        update: str,
+        base_iri: str | None = None,
+        *,
+        scratch: bool = False,
+        scan: bool = False,
     ) -> PendingChange:
-        """What ``update`` would change, without writing (``scratch``: force the engine route).
+        """What ``update`` would change, without writing (``scratch``: force the engine route;
+        ``scan``: compare every graph there).
 
         :raises BadQuery: the update does not parse or fails.
         """
         refuse_remote(update)
         with self._lock:
-            return self._pending(update, base_iri, scratch=scratch)
+            return self._pending(update, base_iri, scratch=scratch, scan=scan)
 
     def _pending(
-        self, update: str, base_iri: str | None = None, *, scratch: bool = False
+        self,
+        update: str,
+        base_iri: str | None = None,
+        *,
+        scratch: bool = False,
+        scan: bool = False,
     ) -> PendingChange:
         """What ``update`` would change, as a diff and a view of the dataset through it
         (``graph.store.pending``); the primary is not written."""
-        diff = compute_diff(self._store, self.path, update, base_iri, scratch=scratch)
+        diff = compute_diff(
+            self._store, self.path, update, base_iri, scratch=scratch, scan=scan
+        )
         view = PendingView(self._store, diff.inserted, diff.removed)
         unsourced: list[ox.Triple] = []
         default_touched: set[ox.NamedNode | ox.BlankNode] = set()

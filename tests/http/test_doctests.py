@@ -9,7 +9,9 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "module", ["api.negotiation", "api.dump", "graph.store.query_text"]
+    "module",
+    ["api.negotiation", "api.dump", "graph.store.query_text", "graph.store.pending",
+     "graph.store.primary"],
 )
 def test_doctests(module: str):
     failed, attempted = doctest.testmod(importlib.import_module(module))
