@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import Dataset, Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, XSD
 
-from graph.claims import ClaimProblem, check_claims, compile_claims
+from graph.claims import ClaimProblem, check_claims_in, compile_claims_in, read_authoring
 from graph.errors import BuildFailed
-from graph.labels import derive_labels
+from graph.labels import derive_labels_in
 from graph.namespaces import (
     ID,
     META_GRAPH,
@@ -28,6 +29,7 @@ from graph.namespaces import (
     VOID,
     sparql_prefixes,
 )
+from graph.rdf_bridge import quads_to_dataset
 from graph.search import SEARCH_FILE, write_index
 from graph.settings import Settings
 from graph.store.base import DatasetInfo
@@ -67,21 +69,13 @@ def dataset_version(settings: Settings) -> str:
     return digest.hexdigest()[:16]
 
 
-def load_authored(settings: Settings, extra: list[Path] | None = None) -> Dataset:
-    """Parse every data file (and extras) into one union-default Dataset; errors name the file."""
-    dataset = Dataset(default_union=True)
-    for path in sorted(settings.graph_data_dir.glob("*.trig")) + list(extra or []):
-        _parse_into(dataset, path)
-    return dataset
-
-
 PARSE_FORMATS = {
-    ".trig": "trig",
-    ".nq": "nquads",
-    ".ttl": "turtle",
-    ".nt": "nt",
-    ".jsonld": "json-ld",
-    ".rdf": "xml",
+    ".trig": ox.RdfFormat.TRIG,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
 }
 
 
@@ -90,46 +84,63 @@ def unsourced_graph(path: Path) -> URIRef:
     return URIRef(f"urn:govkg:unsourced:{path.name}")
 
 
-def _parse_into(dataset: Dataset, path: Path) -> None:
-    fmt = PARSE_FORMATS.get(path.suffix, "turtle")
-    parsed = Dataset()
-    try:
-        parsed.parse(path, format=fmt)
-    except Exception as error:  # rdflib raises many parser error types; each names the line
-        raise BuildFailed(f"{path}: cannot parse as {fmt}: {error}") from error
-    for s, p, o, g in parsed.quads((None, None, None, None)):
-        name = g.identifier if hasattr(g, "identifier") else g
-        if name is None or str(name) == "urn:x-rdflib:default":
-            name = unsourced_graph(path)
-        dataset.graph(name).add((s, p, o))
+def load_files_into(store: ox.Store, paths: list[Path]) -> None:
+    """Parse each file into ``store`` (natively); errors name the file and position. Triples
+    outside any named graph move to the file's unsourced graph."""
+    for path in paths:
+        fmt = PARSE_FORMATS.get(path.suffix, ox.RdfFormat.TURTLE)
+        try:
+            store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+        except (SyntaxError, ValueError) as error:
+            raise BuildFailed(f"{path}: cannot parse as {fmt}: {error}") from error
+        if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
+            store.update(
+                f"INSERT {{ GRAPH <{unsourced_graph(path)}> {{ ?s ?p ?o }} }} "
+                "WHERE { ?s ?p ?o } ; DELETE WHERE { ?s ?p ?o }"
+            )
+
+
+def assemble_into(
+    store: ox.Store,
+    settings: Settings,
+    extra: list[Path] | None = None,
+    *,
+    only: bool = False,
+    progress: Progress = _quiet,
+) -> list[ClaimProblem]:
+    """Parse graph/data plus extras (or, with only=True, the extras alone) into ``store``,
+    compile the claims that are well formed, derive labels; return the claim problems."""
+    paths = [] if only else sorted(settings.graph_data_dir.glob("*.trig"))
+    load_files_into(store, paths + list(extra or []))
+    progress(f"parsed {len(store)} authored quads")
+    authored = read_authoring(store)
+    problems = check_claims_in(store, settings.seeds, authored)
+    claims = compile_claims_in(store, authored)
+    derived = derive_labels_in(store)
+    progress(f"compiled {claims} claims, derived {derived} labels")
+    return problems
 
 
 def assemble(settings: Settings, progress: Progress = _quiet) -> Dataset:
-    """Authored data → checked, compiled dataset; raise BuildFailed on any claim problem."""
+    """Authored data → checked, compiled dataset (rdflib); raise BuildFailed on claim problems."""
     dataset, problems = assemble_with(settings, [], only=False, progress=progress)
     if problems:
-        listing = "\n".join(f"  {p}" for p in problems)
-        raise BuildFailed(f"{len(problems)} claim problems:\n{listing}")
+        raise BuildFailed(_problem_listing(problems))
     return dataset
 
 
 def assemble_with(
     settings: Settings, extra: list[Path], *, only: bool = False, progress: Progress = _quiet
 ) -> tuple[Dataset, list[ClaimProblem]]:
-    """Parse graph/data plus extras (or, with only=True, the extras alone), compile the claims
-    that are well formed, derive labels, and return the claim problems found on the way."""
-    if only:
-        dataset = Dataset(default_union=True)
-        for path in extra:
-            _parse_into(dataset, path)
-    else:
-        dataset = load_authored(settings, extra)
-    progress(f"parsed {len(dataset)} authored quads")
-    problems = check_claims(dataset, settings.seeds)
-    claims = compile_claims(dataset)
-    derived = derive_labels(dataset)
-    progress(f"compiled {claims} claims, derived {derived} labels")
-    return dataset, problems
+    """``assemble_into`` an in-memory store, returned as an rdflib Dataset (for pySHACL)."""
+    store = ox.Store()
+    problems = assemble_into(store, settings, extra, only=only, progress=progress)
+    return quads_to_dataset(store), problems
+
+
+def _problem_listing(problems: list[ClaimProblem]) -> str:
+    listing = "\n".join(f"  {p}" for p in problems)
+    return f"{len(problems)} claim problems:\n{listing}"
 
 
 def load_ontology_and_shapes(settings: Settings) -> tuple[Graph, Graph]:
@@ -166,27 +177,6 @@ def build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
     started = time.perf_counter()
     version = dataset_version(settings)
     progress(f"dataset version {version}")
-    dataset = assemble(settings, progress)
-    ontology, shapes = load_ontology_and_shapes(settings)
-    progress("validating against SHACL shapes")
-    report = validate(dataset, shapes, ontology)
-    if not report.conforms:
-        raise BuildFailed(
-            f"{len(report.violations())} SHACL violations; nothing was swapped in:\n"
-            + report.to_text()
-        )
-    progress(f"valid: 0 violations, {len(report.warnings())} warnings, {len(report.infos())} infos")
-
-    for triple in ontology:
-        dataset.graph(ONTOLOGY_GRAPH).add(triple)
-    for triple in shapes:
-        dataset.graph(SHAPES_GRAPH).add(triple)
-    built_at = datetime.now(UTC).replace(microsecond=0).isoformat()
-    meta = dataset.graph(META_GRAPH)
-    meta.add((DATASET_IRI, RDF.type, VOID.Dataset))
-    meta.add((DATASET_IRI, OWL.versionInfo, Literal(version)))
-    meta.add((DATASET_IRI, DCTERMS.modified, Literal(built_at, datatype=XSD.dateTime)))
-
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     stores = settings.data_dir / "stores"
     stores.mkdir(exist_ok=True)
@@ -195,12 +185,25 @@ def build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
     staging = stores / f".{target.name}.building"
     try:
         writable = create_store(staging)
-        nquads = dataset.serialize(format="nquads").encode("utf-8")
-        import pyoxigraph as ox
-
-        writable.load(nquads, format=ox.RdfFormat.N_QUADS)
+        problems = assemble_into(writable, settings, progress=progress)
+        if problems:
+            raise BuildFailed(_problem_listing(problems))
+        ontology, shapes = load_ontology_and_shapes(settings)
+        progress("validating against SHACL shapes")
+        report = validate(quads_to_dataset(writable), shapes, ontology)
+        if not report.conforms:
+            raise BuildFailed(
+                f"{len(report.violations())} SHACL violations; nothing was swapped in:\n"
+                + report.to_text()
+            )
+        progress(
+            f"valid: 0 violations, {len(report.warnings())} warnings, "
+            f"{len(report.infos())} infos"
+        )
+        built_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+        _add_system_graphs(writable, ontology, shapes, version, built_at)
         quads = len(writable)
-        graphs = len(list(writable.named_graphs()))
+        graphs = sum(1 for _ in writable.named_graphs())
         triples = merge_default_graph_into(writable, staging)
         del writable
         info = DatasetInfo(version, built_at, triples, quads, graphs)
@@ -221,6 +224,22 @@ def build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
     elapsed = time.perf_counter() - started
     progress(f"store {target.name}: {triples} triples, {graphs} graphs ({elapsed:.1f}s)")
     return BuildResult(info, target, len(report.warnings()), len(report.infos()), {})
+
+
+def _add_system_graphs(
+    store: ox.Store, ontology: Graph, shapes: Graph, version: str, built_at: str
+) -> None:
+    """The ontology, the shapes and the dataset's version record, each in its graph."""
+    for graph, name in ((ontology, ONTOLOGY_GRAPH), (shapes, SHAPES_GRAPH)):
+        data = graph.serialize(format="nt", encoding="utf-8")
+        store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
+    meta, dataset = ox.NamedNode(str(META_GRAPH)), ox.NamedNode(str(DATASET_IRI))
+    store.bulk_extend([
+        ox.Quad(dataset, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(VOID.Dataset)), meta),
+        ox.Quad(dataset, ox.NamedNode(str(OWL.versionInfo)), ox.Literal(version), meta),
+        ox.Quad(dataset, ox.NamedNode(str(DCTERMS.modified)),
+                ox.Literal(built_at, datatype=ox.NamedNode(str(XSD.dateTime))), meta),
+    ])
 
 
 def swap_in(settings: Settings, target: Path) -> None:

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import unicodedata
 
-from rdflib import Dataset, Literal
-from rdflib.namespace import RDFS, SKOS
+import pyoxigraph as ox
+from rdflib import Dataset
 
 from graph.namespaces import DERIVED_GRAPH, ID
+from graph.rdf_bridge import dataset_to_store, replace_dataset
+
+PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+HIDDEN_LABEL = "http://www.w3.org/2004/02/skos/core#hiddenLabel"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+LABELS = f"""SELECT DISTINCT ?s ?p ?label WHERE {{
+  GRAPH ?g {{ ?s ?p ?label }}
+  VALUES ?p {{ <{PREF_LABEL}> <http://www.w3.org/2004/02/skos/core#altLabel> }}
+  FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{ID}") && isLiteral(?label))
+}}"""
 
 
 def fold(text: str) -> str:
@@ -21,16 +31,32 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+def derive_labels_in(store: ox.Store) -> int:
+    """Write rdfs:label (from skos:prefLabel) and skos:hiddenLabel (folded) to the derived
+    graph; returns the number of labels read."""
+    derived = ox.NamedNode(str(DERIVED_GRAPH))
+    rdfs_label, hidden = ox.NamedNode(RDFS_LABEL), ox.NamedNode(HIDDEN_LABEL)
+    quads: list[ox.Quad] = []
+    count = 0
+    for row in store.query(LABELS):
+        subject, label = row["s"], row["label"]
+        if row["p"].value == PREF_LABEL:
+            quads.append(ox.Quad(subject, rdfs_label, label, derived))
+        language = label.language
+        folded = fold(label.value)
+        quads.append(ox.Quad(
+            subject, hidden,
+            ox.Literal(folded, language=language) if language else ox.Literal(folded),
+            derived,
+        ))
+        count += 1
+    store.bulk_extend(quads)
+    return count
+
+
 def derive_labels(dataset: Dataset) -> int:
-    """Write rdfs:label (from skos:prefLabel) and skos:hiddenLabel (folded) to the derived graph."""
-    derived = dataset.graph(DERIVED_GRAPH)
-    added = 0
-    for subject, predicate, label in dataset.triples((None, None, None)):
-        if predicate not in (SKOS.prefLabel, SKOS.altLabel) or not str(subject).startswith(str(ID)):
-            continue
-        if predicate == SKOS.prefLabel:
-            derived.add((subject, RDFS.label, label))
-        folded = fold(str(label))
-        derived.add((subject, SKOS.hiddenLabel, Literal(folded, lang=label.language)))
-        added += 1
-    return added
+    """``derive_labels_in`` for a small rdflib dataset, which is rewritten in place."""
+    store = dataset_to_store(dataset)
+    count = derive_labels_in(store)
+    replace_dataset(dataset, store)
+    return count
