@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from bench import load
+from bench import floors, load
 from bench.generate import write_project
 from bench.targets import VENV_BIN, Target, TargetSpec, govkg_spec
 
@@ -293,6 +293,11 @@ def run(mode: Mode, name: str, keep: bool, log: Callable[[str], None]) -> Path:
                 f"in {generate_s:.1f}s; building")
             built = build(root, log)
             store_dir = (root / "var" / "current").resolve()
+            built["floor"] = floors.bulk_load_floor(store_dir)
+            built["incremental_shacl"] = floors.incremental_shacl(root, store_dir)
+            log(f"  bulk-load floor {built['floor']['bulk_load_s']:.1f}s; one small write "
+                f"validated in {built['incremental_shacl']['median_s'] * 1000:.0f} ms "
+                f"({built['incremental_shacl']['context_quads']} context quads)")
             export = root / "export.nq"
             exported = export_named_graphs(store_dir, export)
             samples = sample(store_dir)
