@@ -185,7 +185,10 @@ def search_index(runtime: Runtime) -> SearchIndex:
             if same and source.exists():
                 shutil.copyfile(source, target)
             else:
-                write_index(runtime.reader, target, runtime.settings.queries_dir, runtime.version)
+                write_index(
+                    runtime.reader.select_plain, target, runtime.settings.queries_dir,
+                    runtime.version,
+                )
         return SearchIndex(target)
 
     return runtime.cached(("pages", "search-index"), open_index)

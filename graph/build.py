@@ -210,7 +210,9 @@ def build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
         write_info(staging, info)
         reader = EmbeddedStore(staging)
         failures = run_checks(reader, settings)
-        names = write_index(reader, staging / SEARCH_FILE, settings.queries_dir, version)
+        names = write_index(
+            reader.select_plain, staging / SEARCH_FILE, settings.queries_dir, version
+        )
         reader.close()
         if failures:
             lines = [f"  {name}: {rows[:5]}" for name, rows in failures.items()]

@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from rdflib import Literal
 from rdflib.namespace import SKOS
 
 from graph.labels import fold
 from graph.namespaces import sparql_prefixes
 from graph.projection import KIND_ORDER
-from graph.store.base import Reader
 
 SEARCH_FILE = "govkg-search.sqlite"
 MAX_LIMIT = 100
@@ -87,18 +86,23 @@ def _query(queries_dir: Path, name: str) -> str:
     return sparql_prefixes() + (queries_dir / name).read_text(encoding="utf-8")
 
 
-def write_index(reader: Reader, path: Path, queries_dir: Path, version: str) -> int:
-    """Read every name from the store and write the index to ``path``; returns the name count."""
+# A SELECT runner giving each row as ``{variable: (value, language)}`` (``select_plain``).
+PlainSelect = Callable[[str], Iterable[dict[str, tuple[str, str]]]]
+
+
+def write_index(select: PlainSelect, path: Path, queries_dir: Path, version: str) -> int:
+    """Read every name through ``select`` and write the index to ``path``; returns the name
+    count."""
     kinds: dict[str, set[str]] = {}
-    for row in reader.select(_query(queries_dir, "projection/nodes.rq")):
-        if row.get("kind") is not None:
-            kinds.setdefault(str(row["entity"]), set()).add(str(row["kind"]))
+    for row in select(_query(queries_dir, "projection/nodes.rq")):
+        if "kind" in row:
+            kinds.setdefault(row["entity"][0], set()).add(row["kind"][0])
     names: dict[str, list[tuple[str, str, bool]]] = {}
-    for row in reader.select(_query(queries_dir, "pages/search-entries.rq")):
-        label = row["label"]
-        language = label.language if isinstance(label, Literal) and label.language else ""
-        names.setdefault(str(row["node"]), []).append(
-            (str(label), language, row["property"] == SKOS.altLabel)
+    alternative = str(SKOS.altLabel)
+    for row in select(_query(queries_dir, "pages/search-entries.rq")):
+        label, language = row["label"]
+        names.setdefault(row["node"][0], []).append(
+            (label, language, row["property"][0] == alternative)
         )
     path.unlink(missing_ok=True)
     connection = sqlite3.connect(path)

@@ -148,6 +148,23 @@ class EmbeddedStore:
             rows.append(row)
         return rows
 
+    def select_plain(self, query: str) -> list[dict[str, tuple[str, str]]]:
+        """SELECT rows as ``(value, language)`` string pairs: for bulk readers (the search
+        index at build) that need neither rdflib terms nor their cost (~20 µs a term)."""
+        result = self._run(query)
+        if not isinstance(result, ox.QuerySolutions):
+            raise BadQuery("expected a SELECT query")
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            row = {}
+            for name in names:
+                term = solution[name]
+                if term is not None:
+                    row[name] = (term.value, getattr(term, "language", None) or "")
+            rows.append(row)
+        return rows
+
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
         result = self._run(query, bindings)
         if not isinstance(result, ox.QueryBoolean):
