@@ -196,11 +196,11 @@ def _working_copy(data: Dataset, ontology: Graph | None) -> Dataset:
         target.addN((s, p, o, target) for s, p, o in data.graph(graph.identifier))
     if ontology is not None:
         target = work.graph(ONTOLOGY_GRAPH)
-        target.addN((s, p, o, target) for s, p, o in _axioms(ontology))
+        target.addN((s, p, o, target) for s, p, o in ontology_axioms(ontology))
     return work
 
 
-def _axioms(ontology: Graph) -> list[tuple[Node, Node, Node]]:
+def ontology_axioms(ontology: Graph) -> list[tuple[Node, Node, Node]]:
     """The ontology triples the shapes use: the class hierarchy (``sh:targetClass`` and
     ``sh:class`` follow ``rdfs:subClassOf``) and the single-valued property declarations.
     Copying only these keeps the SPARQL targets from scanning hundreds of label triples."""
