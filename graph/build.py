@@ -32,6 +32,7 @@ from graph.namespaces import (
 from graph.rdf_bridge import quads_to_dataset
 from graph.search import SEARCH_FILE, write_index
 from graph.settings import Settings
+from graph.shacl_sparql import compile_shapes, validate_store
 from graph.store.base import DatasetInfo
 from graph.store.embedded import (
     EmbeddedStore,
@@ -39,6 +40,7 @@ from graph.store.embedded import (
     merge_default_graph_into,
     write_info,
 )
+from graph.validation import ValidationReport, ontology_axioms
 
 # Bump when the build changes what it writes, so the version changes with it.
 BUILD_FORMAT = "2"
@@ -172,8 +174,6 @@ def run_checks(store: EmbeddedStore, settings: Settings) -> dict[str, list[dict[
 
 def build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
     """Compile, validate, load and swap in a new store; on any error change nothing."""
-    from graph.validation import validate
-
     started = time.perf_counter()
     version = dataset_version(settings)
     progress(f"dataset version {version}")
@@ -190,7 +190,7 @@ def build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
             raise BuildFailed(_problem_listing(problems))
         ontology, shapes = load_ontology_and_shapes(settings)
         progress("validating against SHACL shapes")
-        report = validate(quads_to_dataset(writable), shapes, ontology)
+        report = _validate_staging(writable, ontology, shapes)
         if not report.conforms:
             raise BuildFailed(
                 f"{len(report.violations())} SHACL violations; nothing was swapped in:\n"
@@ -226,6 +226,23 @@ def build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
     elapsed = time.perf_counter() - started
     progress(f"store {target.name}: {triples} triples, {graphs} graphs ({elapsed:.1f}s)")
     return BuildResult(info, target, len(report.warnings()), len(report.infos()), {})
+
+
+def _validate_staging(store: ox.Store, ontology: Graph, shapes: Graph) -> ValidationReport:
+    """The shapes on the staging store, compiled to SPARQL and run by pyoxigraph
+    (``graph.shacl_sparql``: pySHACL's report, 50-100× faster; tests hold the two equal).
+
+    The ontology axioms go into the ontology graph first, as pySHACL's working copy has them;
+    the rest of the ontology follows after validation."""
+    axioms = Graph()
+    for triple in ontology_axioms(ontology):
+        axioms.add(triple)
+    store.load(
+        axioms.serialize(format="nt", encoding="utf-8"),
+        format=ox.RdfFormat.N_TRIPLES,
+        to_graph=ox.NamedNode(str(ONTOLOGY_GRAPH)),
+    )
+    return validate_store(store, compile_shapes(shapes))
 
 
 def _add_system_graphs(
