@@ -105,7 +105,9 @@ def query_tables(results: dict[str, Any]) -> list[str]:
                 for name in names:
                     r = _q(s, name, query, c)
                     if r is None:
-                        cells.append("–")
+                        skipped = _targets(s).get(name, {}).get("queries", {}).get(
+                            query, {}).get(f"skipped-{c}")
+                        cells.append(f"not measured ({skipped})" if skipped else "–")
                         continue
                     bad = f" **{r['failed']} failed**" if r["failed"] else ""
                     cells.append(
