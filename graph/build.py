@@ -5,10 +5,12 @@ A failed build leaves the served store exactly as it was.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -184,48 +186,73 @@ def build(settings: Settings, progress: Progress = _quiet) -> BuildResult:
     target = stores / f"{version}-{stamp}"
     staging = stores / f".{target.name}.building"
     try:
-        writable = create_store(staging)
-        problems = assemble_into(writable, settings, progress=progress)
-        if problems:
-            raise BuildFailed(_problem_listing(problems))
-        ontology, shapes = load_ontology_and_shapes(settings)
-        progress("validating against SHACL shapes")
-        report = _validate_staging(writable, ontology, shapes)
-        if not report.conforms:
-            raise BuildFailed(
-                f"{len(report.violations())} SHACL violations; nothing was swapped in:\n"
-                + report.to_text()
-            )
-        progress(
-            f"valid: 0 violations, {len(report.warnings())} warnings, "
-            f"{len(report.infos())} infos"
+        info, report = _build_staging(settings, staging, version, progress)
+        staging.rename(target)
+    except BaseException as error:
+        _discard_staging(staging, error)
+        raise
+    swap_in(settings, target)
+    elapsed = time.perf_counter() - started
+    progress(
+        f"store {target.name}: {info.triples} triples, "
+        f"{info.named_graphs} graphs ({elapsed:.1f}s)"
+    )
+    return BuildResult(info, target, len(report.warnings()), len(report.infos()), {})
+
+
+def _build_staging(
+    settings: Settings, staging: Path, version: str, progress: Progress
+) -> tuple[DatasetInfo, ValidationReport]:
+    """Everything a build writes, into ``staging``; raises BuildFailed on any problem."""
+    writable = create_store(staging)
+    problems = assemble_into(writable, settings, progress=progress)
+    if problems:
+        raise BuildFailed(_problem_listing(problems))
+    ontology, shapes = load_ontology_and_shapes(settings)
+    progress("validating against SHACL shapes")
+    report = _validate_staging(writable, ontology, shapes)
+    if not report.conforms:
+        raise BuildFailed(
+            f"{len(report.violations())} SHACL violations; nothing was swapped in:\n"
+            + report.to_text()
         )
-        built_at = datetime.now(UTC).replace(microsecond=0).isoformat()
-        _add_system_graphs(writable, ontology, shapes, version, built_at)
-        quads = len(writable)
-        graphs = sum(1 for _ in writable.named_graphs())
-        triples = merge_default_graph_into(writable, staging)
-        del writable
-        info = DatasetInfo(version, built_at, triples, quads, graphs)
-        write_info(staging, info)
-        reader = EmbeddedStore(staging)
+    progress(
+        f"valid: 0 violations, {len(report.warnings())} warnings, "
+        f"{len(report.infos())} infos"
+    )
+    built_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+    _add_system_graphs(writable, ontology, shapes, version, built_at)
+    quads = len(writable)
+    graphs = sum(1 for _ in writable.named_graphs())
+    triples = merge_default_graph_into(writable, staging)
+    del writable
+    info = DatasetInfo(version, built_at, triples, quads, graphs)
+    write_info(staging, info)
+    reader = EmbeddedStore(staging)
+    try:
         failures = run_checks(reader, settings)
         names = write_index(
             reader.select_plain, staging / SEARCH_FILE, settings.queries_dir, version
         )
+    finally:
         reader.close()
-        if failures:
-            lines = [f"  {name}: {rows[:5]}" for name, rows in failures.items()]
-            raise BuildFailed("build checks failed (queries/checks):\n" + "\n".join(lines))
-        progress(f"search index: {names} names")
-        staging.rename(target)
-    except BaseException:
+    if failures:
+        lines = [f"  {name}: {rows[:5]}" for name, rows in failures.items()]
+        raise BuildFailed("build checks failed (queries/checks):\n" + "\n".join(lines))
+    progress(f"search index: {names} names")
+    return info, report
+
+
+def _discard_staging(staging: Path, error: BaseException) -> None:
+    """Delete a failed build's store. Its RocksDB handle lives on in the traceback's frames
+    until they are cleared; deleting under an open handle can leave files behind."""
+    traceback.clear_frames(error.__traceback__)
+    gc.collect()
+    for _ in range(5):
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    swap_in(settings, target)
-    elapsed = time.perf_counter() - started
-    progress(f"store {target.name}: {triples} triples, {graphs} graphs ({elapsed:.1f}s)")
-    return BuildResult(info, target, len(report.warnings()), len(report.infos()), {})
+        if not staging.exists():
+            return
+        time.sleep(0.05)
 
 
 def _validate_staging(store: ox.Store, ontology: Graph, shapes: Graph) -> ValidationReport:
