@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            runtime.queries.detach()
             await run_in_threadpool(runtime.close)
 
     app = FastAPI(

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -53,77 +54,118 @@ EXPOSED_HEADERS = (
 )
 
 
-class Observe:
-    """Pure ASGI middleware: request id, access log line and request metrics for every request."""
+class Edge:
+    """The one pure ASGI middleware in front of the app: each request passes one layer, not four.
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    What it does, innermost first (the order the separate middlewares it replaces ran in):
+
+    * **request-body cap**: a Content-Length over ``limit`` bytes is refused with 413 before the
+      app runs; a chunked body is counted as it is received (``PayloadTooLarge`` at the limit);
+    * **plain OPTIONS**: a router 405 to OPTIONS (not a CORS preflight) becomes 204 with
+      ``Allow`` (the route's methods and OPTIONS);
+    * **CORS** (Starlette's ``CORSMiddleware`` semantics, configured by ``cors``): preflights
+      are answered by it; other answers get ``Access-Control-Allow-Origin`` and
+      ``Access-Control-Expose-Headers`` when the request has an Origin, and ``Origin`` added to
+      ``Vary`` always;
+    * **observation**: the request id (the client's ``X-Request-Id`` or a new one, echoed),
+      request metrics, and one JSON access-log line (built only when ``govkg.access`` logs INFO).
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, limit: int, cors: CORSMiddleware) -> None:
         self.app = app
         self.metrics = metrics
+        self.limit = limit
+        self.cors = cors
+        self._simple_headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in cors.simple_headers.items()
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        request_id = origin = length = None
+        preflight = False
+        for key, value in scope.get("headers", ()):
+            if key == b"x-request-id":
+                if request_id is None:
+                    request_id = value.decode("latin-1")
+            elif key == b"origin":
+                if origin is None:
+                    origin = value
+            elif key == b"content-length":
+                if length is None:
+                    length = value.decode("latin-1")
+            elif key == b"access-control-request-method":
+                preflight = True
+        request_id = request_id or uuid.uuid4().hex
+        encoded_id = request_id.encode("latin-1")
+        method = scope["method"]
         state = scope.setdefault("state", {})
         status = 500
         size = 0
+        options = method == "OPTIONS"
+        rewritten = False
 
         async def observed_send(message: Message) -> None:
             nonlocal status, size
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode("latin-1")),
-                ]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", encoded_id)]
             elif message["type"] == "http.response.body":
                 size += len(message.get("body", b""))
             await send(message)
 
+        async def answer_send(message: Message) -> None:
+            nonlocal rewritten
+            if message["type"] == "http.response.start":
+                if options and message["status"] == 405:
+                    rewritten = True
+                    message = _options_answer(message)
+                message["headers"] = headers = list(message.get("headers", []))
+                if origin is not None:
+                    for name, value in self._simple_headers:
+                        _set_header(headers, name, value)
+                vary = [value for name, value in headers if name == b"vary"]
+                _set_header(headers, b"vary", b", ".join([*vary, b"Origin"]))
+            elif rewritten and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await observed_send(message)
+
         try:
-            await self.app(scope, receive, observed_send)
+            if origin is not None and options and preflight:
+                response = self.cors.preflight_response(request_headers=Headers(scope=scope))
+                await response(scope, receive, observed_send)
+            elif length and length.isdigit() and int(length) > self.limit:
+                await _send_text(answer_send, 413, self._too_large())
+            else:
+                await self.app(scope, self._limited(receive), answer_send)
         finally:
             seconds = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            self.metrics.request(template, scope["method"], status, seconds)
-            record: dict[str, Any] = {
-                "event": "access",
-                "ts": round(time.time(), 3),
-                "method": scope["method"],
-                "path": scope["path"],
-                "route": template,
-                "status": status,
-                "duration_ms": round(seconds * 1000, 2),
-                "bytes": size,
-                "client": (scope.get("client") or ("", 0))[0],
-                "user_agent": _header(scope, b"user-agent"),
-                "request_id": request_id,
-            }
-            record.update({k[6:]: v for k, v in state.items() if k.startswith("govkg.")})
-            access_log.info(json.dumps(record, ensure_ascii=False, default=str))
+            self.metrics.request(template, method, status, seconds)
+            if access_log.isEnabledFor(logging.INFO):
+                record: dict[str, Any] = {
+                    "event": "access",
+                    "ts": round(time.time(), 3),
+                    "method": method,
+                    "path": scope["path"],
+                    "route": template,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "bytes": size,
+                    "client": (scope.get("client") or ("", 0))[0],
+                    "user_agent": _header(scope, b"user-agent"),
+                    "request_id": request_id,
+                }
+                record.update({k[6:]: v for k, v in state.items() if k.startswith("govkg.")})
+                access_log.info(json.dumps(record, ensure_ascii=False, default=str))
 
-
-class LimitBody:
-    """Pure ASGI middleware: refuse request bodies over ``limit`` bytes with 413.
-
-    Checks Content-Length up front and counts the bytes of chunked bodies as they arrive.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = _header(scope, b"content-length")
-        if length and length.isdigit() and int(length) > self.limit:
-            await _send_text(send, 413, self._message())
-            return
+    def _limited(self, receive: Receive) -> Receive:
+        """``receive``, counting body bytes: ``PayloadTooLarge`` once they pass the limit."""
         received = 0
 
         async def limited_receive() -> Message:
@@ -132,50 +174,39 @@ class LimitBody:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise PayloadTooLarge(self._message())
+                    raise PayloadTooLarge(self._too_large())
             return message
 
-        await self.app(scope, limited_receive, send)
+        return limited_receive
 
-    def _message(self) -> str:
+    def _too_large(self) -> str:
         return (
             f"The request body is larger than this server accepts ({self.limit} bytes, "
             "GOVKG_MAX_BODY_BYTES)."
         )
 
 
-class AnswerOptions:
-    """Pure ASGI middleware: a plain OPTIONS (not a CORS preflight) gets 204 and ``Allow``.
+def _options_answer(message: Message) -> Message:
+    """A router's 405 to a plain OPTIONS, as 204 with ``Allow``: its methods and OPTIONS."""
+    allow = next((v for k, v in message.get("headers", []) if k == b"allow"), b"")
+    methods = {m.strip() for m in allow.decode().split(",") if m.strip()}
+    value = ", ".join(sorted(methods | {"OPTIONS"})).encode()
+    headers = [(k, v) for k, v in message.get("headers", [])
+               if k not in (b"allow", b"content-length", b"content-type")]
+    return {**message, "status": 204,
+            "headers": [*headers, (b"allow", value), (b"content-length", b"0")]}
 
-    Routes of this package declare their OPTIONS handler (``allow_options``); for any other
-    route the router's 405 answer to OPTIONS is turned into 204 with the methods it allows.
-    """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "OPTIONS":
-            await self.app(scope, receive, send)
-            return
-        rewritten = False
-
-        async def options_send(message: Message) -> None:
-            nonlocal rewritten
-            if message["type"] == "http.response.start" and message["status"] == 405:
-                rewritten = True
-                allow = next((v for k, v in message.get("headers", []) if k == b"allow"), b"")
-                methods = {m.strip() for m in allow.decode().split(",") if m.strip()}
-                value = ", ".join(sorted(methods | {"OPTIONS"})).encode()
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k not in (b"allow", b"content-length", b"content-type")]
-                message = {**message, "status": 204,
-                           "headers": [*headers, (b"allow", value), (b"content-length", b"0")]}
-            elif message["type"] == "http.response.body" and rewritten:
-                message = {**message, "body": b""}
-            await send(message)
-
-        await self.app(scope, receive, options_send)
+def _set_header(headers: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:
+    """Set ``name`` (lower case) to ``value`` in place of its first occurrence, dropping the
+    others, or append it (Starlette's ``MutableHeaders.__setitem__``)."""
+    found = [i for i, (key, _) in enumerate(headers) if key == name]
+    for index in reversed(found[1:]):
+        del headers[index]
+    if found:
+        headers[found[0]] = (name, value)
+    else:
+        headers.append((name, value))
 
 
 def get_and_head(router: APIRouter, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
@@ -227,18 +258,16 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def install(app: Any, metrics: Metrics, max_body_bytes: int) -> None:
-    """Add the middlewares; the last added runs first (CORS, then metrics/logs outermost)."""
-    app.add_middleware(LimitBody, limit=max_body_bytes)
-    app.add_middleware(AnswerOptions)
-    app.add_middleware(
-        CORSMiddleware,
+    """Add the middleware (``Edge``: body cap, OPTIONS, CORS, metrics and access logs)."""
+    cors = CORSMiddleware(
+        None,  # type: ignore[arg-type]  # only its preflight answers and settings are used
         allow_origins=["*"],
         allow_methods=list(READ_METHODS),
         allow_headers=["*"],
         expose_headers=list(EXPOSED_HEADERS),
         max_age=86400,
     )
-    app.add_middleware(Observe, metrics=metrics)
+    app.add_middleware(Edge, metrics=metrics, limit=max_body_bytes, cors=cors)
 
 
 # --- routes ---------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """``run(settings, host, port)``: serve the app with uvicorn (``govkg serve``, ``make serve``).
 
 Logging: the access log is one JSON object per line on stderr (logger ``govkg.access``, written
-by ``api.ops.Observe``; uvicorn's own access log is off), other messages are plain lines.
+by ``api.ops.Edge``; uvicorn's own access log is off), other messages are plain lines.
 
 Environment (read by ``graph.settings.Settings.from_env``, which documents each variable and
 its default): ``GOVKG_HOST``, ``GOVKG_PORT``, ``GOVKG_DATA_DIR``, ``GOVKG_BASE_IRI``,

@@ -39,7 +39,6 @@ from starlette.concurrency import run_in_threadpool
 
 from api import pages, service_description
 from api.conditional import not_modified
-from api.deps import RuntimeDep
 from api.errors import BadRequest
 from api.negotiation import GRAPH, SOLUTIONS, negotiate, not_acceptable
 from api.ops import allow_options, get_and_head
@@ -65,6 +64,22 @@ class ProtocolRequest:
     named_graphs: tuple[str, ...]
     timeout: str | None
     formats: tuple[str, ...]
+
+
+def _url_pairs(request: Request) -> list[tuple[str, str]]:
+    """The URL's parameters, in order; what ``_pairs(request.url.query)`` returns.
+
+    FastAPI has already parsed the query string for its own parameter handling
+    (``request.query_params``); that parse is reused when it is certainly the same as ours: a
+    pure ASCII query string without ``#`` (so the URL's query is the whole string) that decoded
+    without a replacement character (so strict UTF-8 decoding would not have failed).
+    """
+    raw = request.scope.get("query_string", b"")
+    if raw.isascii() and b"#" not in raw:
+        items = request.query_params.multi_items()
+        if not any("\ufffd" in name or "\ufffd" in value for name, value in items):
+            return items
+    return _pairs(request.url.query)
 
 
 def _pairs(encoded: str | bytes) -> list[tuple[str, str]]:
@@ -102,6 +117,12 @@ def _protocol(url: list[tuple[str, str]], body: list[tuple[str, str]]) -> Protoc
         timeout=values.get("timeout", [None])[0],
         formats=tuple(values.get("format", ())),
     )
+
+
+def _runtime(request: Request) -> Runtime:
+    """``api.deps.get_runtime``, read directly: the protocol routes are the hot path, and a
+    FastAPI dependency costs a second pass of its dependency solver on every request."""
+    return request.app.state.runtime
 
 
 def _timeout(value: str | None, runtime: Runtime) -> float:
@@ -149,6 +170,7 @@ async def _answer(request: Request, runtime: Runtime, params: ProtocolRequest) -
         dataset=dataset,
         max_results=runtime.settings.max_results,
         base_iri=runtime.settings.base_iri + "id/",
+        store_path=runtime.queries.store_path_text,
     )
     state = request.scope.setdefault("state", {})
     try:
@@ -241,9 +263,10 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
     responses=_RESPONSES,
     openapi_extra={"parameters": _PARAMETERS},
 )
-async def get_sparql(request: Request, runtime: RuntimeDep) -> Response:
+async def get_sparql(request: Request) -> Response:
     """Run ``?query=`` (SPARQL 1.1 Protocol §2.1.1), or describe the service when it is absent."""
-    params = _protocol(_pairs(request.url.query), [])
+    runtime = _runtime(request)
+    params = _protocol(_url_pairs(request), [])
     if not params.formats and pages.wants_html(request):
         # A browser: the query editor, with the answer of ?query= as a table (api.pages).
         timeout = _timeout(params.timeout, runtime)
@@ -283,10 +306,11 @@ async def get_sparql(request: Request, runtime: RuntimeDep) -> Response:
         },
     },
 )
-async def post_sparql(request: Request, runtime: RuntimeDep) -> Response:
+async def post_sparql(request: Request) -> Response:
     """Run a query sent as a form (§2.1.2) or as the request body (§2.1.3)."""
+    runtime = _runtime(request)
     media_type, options = _media_type(request.headers.get("content-type"))
-    url = _pairs(request.url.query)
+    url = _url_pairs(request)
     if media_type == FORM:
         params = _protocol(url, _pairs(await request.body()))
     elif media_type == DIRECT:

@@ -6,7 +6,7 @@
 against ``https://govkg.example/id/``, as in ``graph/data``. The answer is 200 with the report
 whether or not the data conforms: ``application/json`` (the default) or the report graph as
 ``text/turtle``. Bad RDF is a 400 naming line and column; bodies over
-``settings.max_body_bytes`` are a 413 (``api.ops.LimitBody``).
+``settings.max_body_bytes`` are a 413 (``api.ops.Edge``).
 
 What "does my contribution conform" means here (the choices the issue leaves open):
 

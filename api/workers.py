@@ -5,16 +5,18 @@ the server process. ``QueryService`` keeps N worker processes (``settings.worker
 the store snapshot opened read-only (RocksDB allows many read-only openers of a directory that
 no one writes), an address-space cap (``settings.worker_memory_mb``) and one persistent pipe.
 A job is a pickled ``QueryJob``; the reply is a small header and the answer already serialised
-(``Answer.body``), so the server never iterates rows.
+(``Answer.body``), so the server never iterates rows: one message for an answer of up to
+``evaluator.INLINE_REPLY`` bytes (header and body together), two for a larger one.
 
 Everything runs on the event loop, without helper threads: a request takes an idle worker
 (first come, first served), writes the job down its pipe and waits, through ``add_reader``, for
-the reply or the deadline. At the deadline the worker is killed (SIGKILL: nothing to clean up,
-the store is read-only), the request is answered ``QueryTimeout`` at once, and a replacement
-starts in a thread while the other workers carry on: the server keeps answering while a slow
-query is stopped. The deadline is set when the request arrives, so waiting for a free worker
-counts too. A request abandoned by its client lets its query finish (or be killed at the
-deadline) before the worker is reused.
+the reply or the deadline. A worker's pipe stays registered with the loop from its first job
+until it is replaced (not once per job); while the worker is idle, readable means it died. At
+the deadline the worker is killed (SIGKILL: nothing to clean up, the store is read-only), the
+request is answered ``QueryTimeout`` at once, and a replacement starts in a thread while the
+other workers carry on: the server keeps answering while a slow query is stopped. The deadline
+is set when the request arrives, so waiting for a free worker counts too. A request abandoned
+by its client lets its query finish (or be killed at the deadline) before the worker is reused.
 
 Imports no engine: the worker side lives in ``graph.store.evaluator``.
 """
@@ -61,6 +63,8 @@ class _Worker:
         self.memory_mb = memory_mb
         self.process: BaseProcess | None = None
         self.conn: Connection | None = None
+        self.call: _Call | None = None  # the query in flight
+        self.watched = False  # conn is registered with the event loop (add_reader)
 
     def start(self) -> None:
         """Start the process and wait until it has opened the store (blocking)."""
@@ -125,6 +129,9 @@ class QueryService:
         self.size = max(1, size)
         self.memory_mb = memory_mb
         self.store_path = store_path
+        # What a job's ``store_path`` says for the snapshot served now (jobs made with it are
+        # sent as they are, not copied).
+        self.store_path_text = str(store_path)
         self._workers = [_Worker(i, store_path, prefixes, memory_mb) for i in range(self.size)]
         self._idle: asyncio.Queue[_Worker] | None = None
         self.busy = 0
@@ -162,6 +169,7 @@ class QueryService:
         reopens it on its next job, and replacements start on it. Jobs in flight finish on the
         snapshot they started on."""
         self.store_path = store_path
+        self.store_path_text = str(store_path)
         for worker in self._workers:
             worker.store_path = store_path
 
@@ -189,10 +197,13 @@ class QueryService:
             if worker.alive and worker.conn is not None:
                 break
             self._replace(worker)  # died while idle (killed from outside): take another
-        if job.store_path != str(self.store_path):
-            job = dataclasses.replace(job, store_path=str(self.store_path))
+        if job.store_path != self.store_path_text:
+            job = dataclasses.replace(job, store_path=self.store_path_text)
         call = _Call(worker, loop.create_future(), timeout)
-        loop.add_reader(worker.conn.fileno(), self._on_readable, call)
+        if not worker.watched:
+            loop.add_reader(worker.conn.fileno(), self._on_readable, worker)
+            worker.watched = True
+        worker.call = call
         self.busy += 1
         try:
             worker.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
@@ -211,13 +222,18 @@ class QueryService:
             raise EvaluationFailed(f"The query worker stopped while evaluating the query{cause}.")
         return _decode(outcome)
 
-    def _on_readable(self, call: _Call) -> None:
-        """The worker wrote its reply header; its body, if any, follows right behind."""
-        conn = call.worker.conn
-        assert conn is not None
-        asyncio.get_running_loop().remove_reader(conn.fileno())
+    def _on_readable(self, worker: _Worker) -> None:
+        """The worker wrote its reply (header, and body when small); a big body follows."""
+        call = worker.call
+        conn = worker.conn
+        if call is None or conn is None:
+            # Idle and readable: the pipe was closed, the worker died. Stop watching it; it is
+            # replaced when a request takes it from the idle queue.
+            self._unwatch(worker)
+            return
         try:
-            header = pickle.loads(conn.recv_bytes())
+            message = conn.recv_bytes()
+            header = pickle.loads(message)  # an inline body follows the pickle
         except (EOFError, OSError):
             self._finish(call, None)
             return
@@ -225,13 +241,17 @@ class QueryService:
             call.timer.cancel()  # evaluation is over; only the transfer is left
         if header[0] != "ok":
             self._finish(call, (header, None))
-        elif header[-1] <= _INLINE_READ:
+        elif header[6]:  # inline: the body is the last ``size`` bytes of the message
+            self._finish(call, (header, message[len(message) - header[5]:]))
+        elif header[5] <= _INLINE_READ:
             try:
                 self._finish(call, (header, conn.recv_bytes()))
             except (EOFError, OSError):
                 self._finish(call, None)
         else:
-            # A big answer is read in a thread, so other requests go on meanwhile.
+            # A big answer is read in a thread, so other requests go on meanwhile; the loop
+            # must not watch the pipe while the thread reads it.
+            self._unwatch(worker)
             reading = asyncio.get_running_loop().run_in_executor(None, _read_body, conn)
             reading.add_done_callback(
                 lambda done: self._finish(
@@ -243,12 +263,11 @@ class QueryService:
         """The time is up and no reply came: kill the worker, answer 503, start a replacement."""
         if call.finished:
             return
-        conn = call.worker.conn
-        if conn is not None:
-            asyncio.get_running_loop().remove_reader(conn.fileno())
+        self._unwatch(call.worker)
         call.worker.kill()
         self.timeouts += 1
         call.finished = True
+        call.worker.call = None
         self.busy -= 1
         self._replace(call.worker)
         if not call.future.done():
@@ -259,6 +278,7 @@ class QueryService:
         if call.finished:
             return
         call.finished = True
+        call.worker.call = None
         if call.timer is not None:
             call.timer.cancel()
         self.busy -= 1
@@ -269,8 +289,16 @@ class QueryService:
         if not call.future.done():
             call.future.set_result(outcome)
 
+    def _unwatch(self, worker: _Worker) -> None:
+        """Stop watching ``worker``'s pipe (before it is read elsewhere or closed)."""
+        if worker.watched:
+            worker.watched = False
+            if worker.conn is not None:
+                asyncio.get_running_loop().remove_reader(worker.conn.fileno())
+
     def _replace(self, worker: _Worker) -> None:
         """Restart ``worker`` in a thread, then offer it to requests again."""
+        self._unwatch(worker)  # restarting closes the pipe: the loop must let go of it first
         if self._closed:
             return
         self.restarts += 1
@@ -290,8 +318,14 @@ class QueryService:
 
         restarted.add_done_callback(done)
 
+    def detach(self) -> None:
+        """Stop watching the workers' pipes (on the event loop, before ``close``)."""
+        for worker in self._workers:
+            self._unwatch(worker)
+
     def close(self) -> None:
-        """Stop every worker (from any thread); requests still waiting fail."""
+        """Stop every worker (from any thread, after ``detach`` on the loop if it served
+        requests); requests still waiting fail."""
         self._closed = True
         for worker in self._workers:
             worker.stop()
@@ -304,7 +338,7 @@ def _read_body(conn: Connection) -> bytes:
 def _decode(outcome: tuple[tuple[object, ...], bytes | None]) -> Answer:
     header, body = outcome
     if header[0] == "ok":
-        _, form, media_type, truncated, warnings, _ = header
+        form, media_type, truncated, warnings = header[1:5]
         return Answer(form, media_type, body or b"", truncated, warnings)  # type: ignore[arg-type]
     _, name, message = header
     error_type = getattr(errors, str(name), EvaluationFailed)

@@ -298,6 +298,9 @@ def _nth(body: bytes, needle: bytes, n: int) -> int:
 # --- worker process -------------------------------------------------------------------------
 
 READY = b"ready"
+# Answers up to this size go in one message with their header (copying them costs less than
+# a second message); larger ones follow it as a message of their own.
+INLINE_REPLY = 64 * 1024
 
 
 def serve(
@@ -305,9 +308,11 @@ def serve(
 ) -> None:
     """Main loop of one worker process: answer pickled QueryJobs until the pipe closes.
 
-    Each reply is one pickled header, ``("ok", form, media_type, truncated, warnings, size)``
-    or ``("error", error class name, message)``; an "ok" header is followed by the body (of
-    ``size`` bytes) as a second, raw message: no pickling, no extra copy of a large answer.
+    Each reply is a pickled header, ``("ok", form, media_type, truncated, warnings, size,
+    inline)`` or ``("error", error class name, message)``. An answer of up to
+    ``INLINE_REPLY`` bytes travels in the same message, right after the header's pickle
+    (``inline``: one write here, one read there); a larger one follows as a second, raw message
+    (no pickling, no extra copy of a large answer).
     The parent kills this process when a query overruns its time; nothing here needs cleanup.
     ``memory_mb`` caps the process's address space: a query that needs more makes the engine
     abort this process, instead of the machine running out of memory.
@@ -347,13 +352,20 @@ def serve(
                 absent_graphs_empty=plain,
             )
             body = answer.body
+            inline = len(body) <= INLINE_REPLY
             header = (
-                "ok", answer.form, answer.media_type, answer.truncated, answer.warnings, len(body)
+                "ok", answer.form, answer.media_type, answer.truncated, answer.warnings,
+                len(body), inline,
             )
         except GovkgError as error:
             header = ("error", type(error).__name__, str(error))
         except Exception as error:  # a reply must always go back, or the caller waits to timeout
             header = ("error", "EvaluationFailed", f"{type(error).__name__}: {error}")
-        conn.send_bytes(pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL))
-        if body is not None:
+        message = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
+        if body is None:
+            conn.send_bytes(message)
+        elif inline:
+            conn.send_bytes(message + body)
+        else:
+            conn.send_bytes(message)
             conn.send_bytes(body)

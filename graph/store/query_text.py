@@ -9,37 +9,57 @@ string literals (``\\u0053ERVICE`` is a syntax error for it), so neither does th
 The analysis also finds where the outermost ``LIMIT`` of a SELECT goes, so the result cap can be
 pushed into the engine instead of cutting rows after evaluation.
 
+It runs on every query, so it is kept cheap: the prologue is skipped in one regular-expression
+match, the tokenizer hands Python only the words and punctuation (the other tokens are passed
+over inside the regular-expression engine, with the same token boundaries), and the analyses of
+recent texts are kept (clients repeat their queries).
+
 Pure Python; imports no engine.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urljoin
 
 from graph.errors import QueryRefused
 
-# SPARQL 1.1 §19.8 terminals, permissive where only the boundaries of a token matter.
+# SPARQL 1.1 §19.8 terminals, permissive where only the boundaries of a token matter. In the
+# order they are tried: at each position the first that matches is the token.
 _PN_CHARS = r"\w\u00B7\u00C0-\U000EFFFF"
-_TOKEN = re.compile(
-    rf"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<var>[?$][{_PN_CHARS}]+)
-  | (?P<bnode>_:[{_PN_CHARS}.\-]+)
-  | (?P<pname>(?:[A-Za-z\u00C0-\U000EFFFF][{_PN_CHARS}.\-]*)?:
-               (?:[{_PN_CHARS}.\-:%]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
-  | (?P<number>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<punct>\^\^|&&|\|\||!=|<=|>=|.)
-    """,
-    re.VERBOSE | re.DOTALL,
+_TERMINALS = (
+    ("ws", r"\s+"),
+    ("comment", r"\#[^\n\r]*"),
+    ("iri", r'<[^<>"{}|^`\\\x00-\x20]*>'),
+    ("string", r"""'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*" """),
+    ("var", rf"[?$][{_PN_CHARS}]+"),
+    ("bnode", rf"_:[{_PN_CHARS}.\-]+"),
+    ("pname", rf"""(?:[A-Za-z\u00C0-\U000EFFFF][{_PN_CHARS}.\-]*)?:
+               (?:[{_PN_CHARS}.\-:%]|\\[_~.\-!$&'()*+,;=/?\#@%])*"""),
+    ("number", r"\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?"),
+    ("lang", r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*"),
+    ("word", r"[A-Za-z_][A-Za-z0-9_]*"),
+    ("punct", r"\^\^|&&|\|\||!=|<=|>=|."),
+)
+_FLAGS = re.VERBOSE | re.DOTALL
+_TOKEN = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _TERMINALS), _FLAGS)
+# The same tokenization, reporting only the words and punctuation the analysis looks at: every
+# other token (and blank) before one is consumed by a run of the same alternatives, tried in
+# the same order, so token boundaries are exactly those of ``_TOKEN`` while Python sees a
+# fraction of the tokens. The run never backtracks: what follows it (a word, punctuation,
+# which is any character, or ``\Z``, the end of the text) always matches.
+_SIGNIFICANT = re.compile(
+    "(?:"
+    + "|".join(f"(?:{pattern})" for kind, pattern in _TERMINALS if kind not in ("word", "punct"))
+    + ")*"
+    + "".join(f"(?:(?P<{kind}>{pattern})|" for kind, pattern in _TERMINALS[-2:])
+    + r"\Z))",
+    _FLAGS,
 )
 
 # One prologue declaration (SPARQL 1.1 §4.1.1), with the blanks and comments before it: the
@@ -50,6 +70,10 @@ _DECLARATION = re.compile(
        \s*(?P<namespace><[^<>"{{}}|^`\\\x00-\x20]*>)
      |(?P<base>[Bb][Aa][Ss][Ee])\s*(?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>))""",
     re.VERBOSE,
+)
+# The whole prologue in one match: the declarations, without their groups.
+_PROLOGUE = re.compile(
+    "(?:" + re.sub(r"\(\?P<\w+>", "(?:", _DECLARATION.pattern) + ")*", re.VERBOSE
 )
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 # Prefix → (its IRI token, the base in force), resolved only when a FROM clause uses it.
@@ -76,7 +100,10 @@ def tokenize(text: str, start: int = 0) -> list[Token]:
     >>> [t.text for t in tokenize('SELECT * { ?s <p#x> "# not a comment" } # comment')]
     ['SELECT', '*', '{', '?s', '<p#x>', '"# not a comment"', '}']
     """
-    tokens: list[Token] = []
+    return list(_tokens(text, start))
+
+
+def _tokens(text: str, start: int = 0) -> Iterator[Token]:
     for match in _TOKEN.finditer(text, start):
         kind = match.lastgroup
         if kind == "ws" or kind == "comment":
@@ -85,10 +112,30 @@ def tokenize(text: str, start: int = 0) -> list[Token]:
         if kind == "pname" and text[end - 1] == ".":
             # PN_LOCAL cannot end with '.': those dots end the triple.
             name = match.group().rstrip(".")
-            tokens.append(Token("pname", name, start, start + len(name)))
-            tokens.extend(Token("punct", ".", i, i + 1) for i in range(start + len(name), end))
+            yield Token("pname", name, start, start + len(name))
+            yield from (Token("punct", ".", i, i + 1) for i in range(start + len(name), end))
             continue
-        tokens.append(Token(kind or "punct", match.group(), start, end))
+        yield Token(kind or "punct", match.group(), start, end)
+
+
+def _token_at(text: str, start: int) -> Token | None:
+    """The first token from ``start``: what ``tokenize(text, start)[0]`` is, or None."""
+    return next(_tokens(text, start), None)
+
+
+def _words_and_punctuation(text: str, start: int) -> list[Token]:
+    """The word and punctuation tokens of ``tokenize(text, start)``, and only those.
+
+    >>> [t.text for t in _words_and_punctuation('SELECT * { ?s <p#x> "{" . } # {', 0)]
+    ['SELECT', '*', '{', '.', '}']
+    """
+    tokens: list[Token] = []
+    for match in _SIGNIFICANT.finditer(text, start):
+        kind = match.lastgroup
+        if kind is None:
+            break  # the end of the text
+        begin, end = match.span(kind)
+        tokens.append(Token(kind, text[begin:end], begin, end))
     return tokens
 
 
@@ -131,6 +178,11 @@ class QueryText:
         return text[: plan.start] + plan.replacement_format.format(n) + text[plan.end :]
 
 
+# Analyses of recent query texts (clients repeat queries): a text is read once, not per request.
+# Texts longer than this are not kept, so the cache stays small whatever clients send.
+_CACHED_TEXT_MAX = 4096
+
+
 def analyse(text: str, base_iri: str | None = None) -> QueryText:
     """Read the form, the dataset clause and the outermost LIMIT; refuse what is never run.
 
@@ -143,6 +195,19 @@ def analyse(text: str, base_iri: str | None = None) -> QueryText:
     ...
     graph.errors.QueryRefused: SERVICE is not allowed: this endpoint never queries other services
     """
+    known = _analysed(text, base_iri) if len(text) <= _CACHED_TEXT_MAX else _analyse(text, base_iri)
+    # A copy: the cached analysis is shared, the caller's is its own.
+    return QueryText(
+        known.form,
+        list(known.from_graphs),
+        list(known.from_named_graphs),
+        known.limit,
+        known.limit_plan,
+    )
+
+
+def _prologue(text: str, base_iri: str | None) -> tuple[str | None, Prefixes]:
+    """The base and the prefixes the prologue declares."""
     base = base_iri
     prefixes: Prefixes = {}
     position = 0
@@ -152,9 +217,18 @@ def analyse(text: str, base_iri: str | None = None) -> QueryText:
         else:
             base = _resolve(declaration.group("iri"), base)
         position = declaration.end()
-    tokens = tokenize(text, position)
+    return base, prefixes
+
+
+def _analyse(text: str, base_iri: str | None) -> QueryText:
+    # The prologue is skipped in one match; it is read only if a FROM clause needs it.
+    position = _PROLOGUE.match(text).end()
+    # Only words and punctuation matter from here, except the term after FROM (NAMED) and the
+    # number after LIMIT, which are read where they are.
+    tokens = _words_and_punctuation(text, position)
     result = QueryText()
-    head = tokens[0].keyword if tokens else ""
+    first = _token_at(text, position)
+    head = first.keyword if first is not None else ""
     if head in UPDATE_KEYWORDS:
         raise QueryRefused(
             f"{head} is a SPARQL Update operation: this endpoint is read-only and never loads "
@@ -165,10 +239,13 @@ def analyse(text: str, base_iri: str | None = None) -> QueryText:
     if any(t.kind == "word" and t.text.upper() == "SERVICE" for t in tokens):
         raise QueryRefused("SERVICE is not allowed: this endpoint never queries other services")
     _check_nesting(tokens)
-    _read_dataset_clause(tokens, base, prefixes, result)
+    _read_dataset_clause(tokens, text, base_iri, result)
     if result.form == "SELECT":
         _plan_limit(tokens, text, result)
     return result
+
+
+_analysed = lru_cache(maxsize=1024)(_analyse)
 
 
 # Deeper groups than any real query has; the engine's recursive parser would overflow its
@@ -201,15 +278,21 @@ def _check_nesting(tokens: list[Token]) -> None:
 
 
 def _read_dataset_clause(
-    tokens: list[Token], base: str | None, prefixes: Prefixes, result: QueryText
+    words: list[Token], text: str, base_iri: str | None, result: QueryText
 ) -> None:
-    for position in range(len(tokens) - 1):
-        if tokens[position].keyword != "FROM":
+    """FROM and FROM NAMED among the words; each one's term is the token that follows it."""
+    prologue: tuple[str | None, Prefixes] | None = None
+    for word in words:
+        if word.keyword != "FROM":
             continue
-        named = tokens[position + 1].keyword == "NAMED"
-        target = tokens[position + 2] if named and position + 2 < len(tokens) else None
-        if not named:
-            target = tokens[position + 1]
+        if prologue is None:
+            prologue = _prologue(text, base_iri)
+        base, prefixes = prologue
+        following = _token_at(text, word.end)
+        if following is None:
+            continue
+        named = following.keyword == "NAMED"
+        target = _token_at(text, following.end) if named else following
         iri = _term_iri(target, base, prefixes) if target is not None else None
         if iri is None:
             continue  # not an IRI: the engine reports the syntax error
@@ -235,7 +318,10 @@ def _resolve(iri_token: str, base: str | None) -> str | None:
 
 
 def _plan_limit(tokens: list[Token], text: str, result: QueryText) -> None:
-    """Find the outermost solution modifiers: after the WHERE group, before a final VALUES."""
+    """Find the outermost solution modifiers: after the WHERE group, before a final VALUES.
+
+    ``tokens`` are the words and punctuation (at least) of the query after its prologue.
+    """
     parens = braces = 0
     where_end: int | None = None
     for position in range(len(tokens)):
@@ -261,11 +347,10 @@ def _plan_limit(tokens: list[Token], text: str, result: QueryText) -> None:
         elif token.text == ")":
             parens -= 1
         elif parens == 0 and token.keyword == "LIMIT":
-            if position + 1 < len(tokens) and tokens[position + 1].kind == "number":
-                number = tokens[position + 1]
-                if number.text.isdigit():
-                    result.limit = int(number.text)
-                    result.limit_plan = LimitPlan(number.start, number.end, "{}")
+            number = _token_at(text, token.end)
+            if number is not None and number.kind == "number" and number.text.isdigit():
+                result.limit = int(number.text)
+                result.limit_plan = LimitPlan(number.start, number.end, "{}")
             return
         elif parens == 0 and token.keyword == "VALUES":
             result.limit_plan = LimitPlan(token.start, token.start, "LIMIT {} ")
