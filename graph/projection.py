@@ -8,6 +8,7 @@ reader's ``info.version``) and reused until the version changes. Must not import
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -224,13 +225,33 @@ def _text(row: Row, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _source(row: Row) -> Source:
-    return Source(
-        claim=str(row["claim"]),
-        locator=_text(row, "locator"),
-        quote=_text(row, "quote"),
-        document=_text(row, "document"),
-    )
+class _Shared:
+    """One object per distinct string and per distinct source: a quote cited by a thousand
+    statements is kept once, not a thousand times (the projection of 1M triples shrinks ~3×)."""
+
+    def __init__(self) -> None:
+        self._strings: dict[str, str] = {}
+        self._sources: dict[tuple[str, str | None, str | None, str | None], Source] = {}
+
+    def text(self, value: object) -> str:
+        text = str(value)
+        return self._strings.setdefault(text, text)
+
+    def optional(self, row: Row, name: str) -> str | None:
+        value = row.get(name)
+        return None if value is None else self.text(value)
+
+    def source(self, row: Row) -> Source:
+        key = (
+            self.text(row["claim"]),
+            self.optional(row, "locator"),
+            self.optional(row, "quote"),
+            self.optional(row, "document"),
+        )
+        found = self._sources.get(key)
+        if found is None:
+            found = self._sources[key] = Source(*key)
+        return found
 
 
 def _run(reader: Reader, queries_dir: Path, name: str) -> list[Row]:
@@ -238,47 +259,54 @@ def _run(reader: Reader, queries_dir: Path, name: str) -> list[Row]:
     return reader.select(sparql_prefixes() + text)
 
 
-def _add_nodes(graph: nx.MultiDiGraph, rows: list[Row]) -> None:
+def _add_nodes(graph: nx.MultiDiGraph, rows: list[Row], shared: _Shared) -> None:
     kinds: dict[str, set[str]] = defaultdict(set)
     types: dict[str, set[str]] = defaultdict(set)
     for row in rows:
-        entity = str(row["entity"])
-        types[entity].add(str(row["type"]))
+        entity = shared.text(row["entity"])
+        types[entity].add(shared.text(row["type"]))
         if "kind" in row:
-            kinds[entity].add(str(row["kind"]))
+            kinds[entity].add(shared.text(row["kind"]))
     for entity, entity_types in types.items():
         kind = next((k for k in KIND_ORDER if k in kinds[entity]), None)
         graph.add_node(entity, types=tuple(sorted(entity_types)), kind=kind)
 
 
-def _add_names(graph: nx.MultiDiGraph, rows: list[Row]) -> None:
+def _add_names(graph: nx.MultiDiGraph, rows: list[Row], shared: _Shared) -> None:
     for row in rows:
-        entity = str(row["entity"])
+        entity = shared.text(row["entity"])
         if entity not in graph:
             graph.add_node(entity, types=(), kind=None)
         data = graph.nodes[entity]
         name: Node = row["name"]
-        prop = str(row["property"])
+        text = shared.text(name)
+        prop = shared.text(row["property"])
         lang = name.language if isinstance(name, Literal) else None
         if prop.endswith("prefLabel") and lang in ("en", "es"):
-            data.setdefault("labels", {})[lang] = str(name)
+            data.setdefault("labels", {})[lang] = text
         elif prop.endswith("altLabel"):
-            data.setdefault("alt", set()).add(str(name))
+            data.setdefault("alt", set()).add(text)
             if lang == "en":
-                data.setdefault("alt_en", set()).add(str(name))
+                data.setdefault("alt_en", set()).add(text)
         elif prop.endswith("hiddenLabel"):
-            data.setdefault("folded", set()).add(str(name))
+            data.setdefault("folded", set()).add(text)
         if not prop.endswith("hiddenLabel"):
-            data.setdefault("names", set()).add(str(name))
+            data.setdefault("names", set()).add(text)
 
 
-def _add_dates(graph: nx.MultiDiGraph, rows: list[Row]) -> None:
+def _add_dates(graph: nx.MultiDiGraph, rows: list[Row], shared: _Shared) -> None:
     grouped: dict[tuple[str, str, str, str | None], list[Source]] = defaultdict(list)
     for row in rows:
         value = row["date"]
-        datatype = str(value.datatype) if isinstance(value, Literal) and value.datatype else None
-        key = (str(row["entity"]), str(row["property"]), str(value), datatype)
-        grouped[key].append(_source(row))
+        datatype = (
+            shared.text(value.datatype)
+            if isinstance(value, Literal) and value.datatype
+            else None
+        )
+        key = (
+            shared.text(row["entity"]), shared.text(row["property"]), shared.text(value), datatype
+        )
+        grouped[key].append(shared.source(row))
     for (entity, prop, value, datatype), sources in grouped.items():
         if entity not in graph:
             graph.add_node(entity, types=(), kind=None)
@@ -288,10 +316,11 @@ def _add_dates(graph: nx.MultiDiGraph, rows: list[Row]) -> None:
         )
 
 
-def _add_edges(graph: nx.MultiDiGraph, rows: list[Row]) -> None:
+def _add_edges(graph: nx.MultiDiGraph, rows: list[Row], shared: _Shared) -> None:
     grouped: dict[tuple[str, str, str], set[Source]] = defaultdict(set)
     for row in rows:
-        grouped[(str(row["s"]), str(row["p"]), str(row["o"]))].add(_source(row))
+        key = (shared.text(row["s"]), shared.text(row["p"]), shared.text(row["o"]))
+        grouped[key].add(shared.source(row))
     for (subject, predicate, obj), sources in grouped.items():
         for node in (subject, obj):
             if node not in graph:
@@ -330,13 +359,26 @@ def _predicates(rows: list[Row]) -> dict[str, PredicateWords]:
 def project(reader: Reader, queries_dir: Path = PROJECTION_QUERIES) -> Projection:
     """Run the projection queries and assemble the multigraph (nodes keyed by IRI string)."""
     graph = nx.MultiDiGraph()
-    _add_nodes(graph, _run(reader, queries_dir, "nodes"))
-    _add_names(graph, _run(reader, queries_dir, "names"))
-    _add_edges(graph, _run(reader, queries_dir, "edges"))
-    _add_dates(graph, _run(reader, queries_dir, "dates"))
+    shared = _Shared()
+    _add_nodes(graph, _run(reader, queries_dir, "nodes"), shared)
+    _add_names(graph, _run(reader, queries_dir, "names"), shared)
+    _add_edges(graph, _run(reader, queries_dir, "edges"), shared)
+    _add_dates(graph, _run(reader, queries_dir, "dates"), shared)
     _add_validity(graph)
     predicates = _predicates(_run(reader, queries_dir, "predicates"))
+    del shared
+    release_free_memory()
     return Projection(reader.info.version, graph, predicates)
+
+
+def release_free_memory() -> None:
+    """Hand the heap freed by the projection's query rows back to the OS (glibc ``malloc_trim``);
+    without it a server keeps the peak of the build as RSS. A no-op where there is no glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def compact_iri(iri: str) -> str:
