@@ -200,7 +200,12 @@ def target_checks(results: dict[str, Any]) -> list[str]:
     if g:
         row(f"restart to first answer ≤ 2 s ({big}; target is at 1M)",
             f"{g['start_to_first_answer_s']:.2f} s", g["start_to_first_answer_s"] <= 2)
-        row(f"RSS of one worker ≤ 300 MB ({big}, server + 1 query worker, after load)",
+        # The issue pairs the RSS bound with the restart: server + one worker once the store is
+        # open and answering. After the whole query mix (pages build the graph projection) too.
+        row(f"RSS of one worker ≤ 300 MB at restart ({big}, server + 1 query worker, "
+            "first answer)",
+            f"{_fmt(g['rss_after_start_mb'], 0)} MB", g["rss_after_start_mb"] <= 300)
+        row(f"RSS of one worker ≤ 300 MB after the query mix ({big}, server + 1 query worker)",
             f"{_fmt(g['rss_after_load_mb'], 0)} MB", g["rss_after_load_mb"] <= 300)
     # The load generator is not the bottleneck if it drives the trivial route much faster than
     # any real target.
