@@ -12,21 +12,30 @@ import ctypes
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from rdflib import Literal
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from graph.namespaces import GOVKG, ID, PREFIXES, sparql_prefixes
 from graph.settings import PROJECT_ROOT
-from graph.store.base import Reader, Row
+from graph.store.base import Reader
+from graph.store.tsv import TSV, PlainRow, tsv_rows
 
 PROJECTION_QUERIES = PROJECT_ROOT / "queries" / "projection"
 START = str(GOVKG.startDate)
 END = str(GOVKG.endDate)
+PLAIN_DATATYPES = (
+    "http://www.w3.org/2001/XMLSchema#string",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString",
+)
+
+QUERY_ORDER = ("nodes", "names", "sources", "edges", "dates", "predicates")
 
 # When an entity has types of several kinds, the first listed wins (a body that is also a
 # skos:Concept is an institution; an indicator is an indicator before it is a concept).
@@ -220,9 +229,9 @@ def default_words(predicate: str) -> PredicateWords:
     return PredicateWords(predicate, label, None, label, f"is the object of '{label}' for")
 
 
-def _text(row: Row, name: str) -> str | None:
+def _text(row: PlainRow, name: str) -> str | None:
     value = row.get(name)
-    return None if value is None else str(value)
+    return None if value is None else value[0]
 
 
 class _Shared:
@@ -233,55 +242,78 @@ class _Shared:
         self._strings: dict[str, str] = {}
         self._sources: dict[tuple[str, str | None, str | None, str | None], Source] = {}
 
-    def text(self, value: object) -> str:
-        text = str(value)
+    def text(self, text: str) -> str:
         return self._strings.setdefault(text, text)
 
-    def optional(self, row: Row, name: str) -> str | None:
+    def optional(self, row: PlainRow, name: str) -> str | None:
         value = row.get(name)
-        return None if value is None else self.text(value)
+        return None if value is None else self.text(value[0])
 
-    def source(self, row: Row) -> Source:
-        key = (
-            self.text(row["claim"]),
-            self.optional(row, "locator"),
-            self.optional(row, "quote"),
-            self.optional(row, "document"),
-        )
+    def source(
+        self, claim: str, locator: str | None, quote: str | None, document: str | None
+    ) -> Source:
+        key = (self.text(claim), locator, quote, document)
         found = self._sources.get(key)
         if found is None:
             found = self._sources[key] = Source(*key)
         return found
 
 
-def _run(reader: Reader, queries_dir: Path, name: str) -> list[Row]:
-    text = (queries_dir / f"{name}.rq").read_text(encoding="utf-8")
-    return reader.select(sparql_prefixes() + text)
+def _fetch(reader: Reader, queries_dir: Path, name: str) -> bytes | list[PlainRow]:
+    """Evaluate one projection query: its TSV answer, or rows from a reader without ``answer``.
+
+    Through ``answer`` the store evaluates and serialises without holding the GIL, so a worker
+    thread runs the next query while the rows of this one are read; and splitting TSV costs less
+    than a Python term object per value."""
+    query = sparql_prefixes() + (queries_dir / f"{name}.rq").read_text(encoding="utf-8")
+    if hasattr(reader, "answer"):
+        answer = reader.answer(query, lambda _form: TSV)
+        if answer.media_type == TSV:
+            return answer.body
+    return [{k: _plain(v) for k, v in row.items()} for row in reader.select(query)]
 
 
-def _add_nodes(graph: nx.MultiDiGraph, rows: list[Row], shared: _Shared) -> None:
+def _rows(fetched: bytes | list[PlainRow]) -> list[PlainRow]:
+    return tsv_rows(fetched) if isinstance(fetched, bytes) else fetched
+
+
+def _run(reader: Reader, queries_dir: Path, name: str) -> list[PlainRow]:
+    """The rows of one projection query."""
+    return _rows(_fetch(reader, queries_dir, name))
+
+
+def _plain(term: Node) -> tuple[str, str]:
+    return str(term), ((term.language or "") if isinstance(term, Literal) else "")
+
+
+@lru_cache(maxsize=65536)
+def _lexical(value: str, datatype: str | None) -> str:
+    """The lexical form as rdflib gives it (it normalises some datatypes, e.g. 007 → 7)."""
+    return value if datatype is None else str(Literal(value, datatype=URIRef(datatype)))
+
+
+def _add_nodes(graph: nx.MultiDiGraph, rows: list[PlainRow], shared: _Shared) -> None:
     kinds: dict[str, set[str]] = defaultdict(set)
     types: dict[str, set[str]] = defaultdict(set)
     for row in rows:
-        entity = shared.text(row["entity"])
-        types[entity].add(shared.text(row["type"]))
+        entity = shared.text(row["entity"][0])
+        types[entity].add(shared.text(row["type"][0]))
         if "kind" in row:
-            kinds[entity].add(shared.text(row["kind"]))
+            kinds[entity].add(shared.text(row["kind"][0]))
     for entity, entity_types in types.items():
         kind = next((k for k in KIND_ORDER if k in kinds[entity]), None)
         graph.add_node(entity, types=tuple(sorted(entity_types)), kind=kind)
 
 
-def _add_names(graph: nx.MultiDiGraph, rows: list[Row], shared: _Shared) -> None:
+def _add_names(graph: nx.MultiDiGraph, rows: list[PlainRow], shared: _Shared) -> None:
     for row in rows:
-        entity = shared.text(row["entity"])
+        entity = shared.text(row["entity"][0])
         if entity not in graph:
             graph.add_node(entity, types=(), kind=None)
         data = graph.nodes[entity]
-        name: Node = row["name"]
+        name, lang = row["name"]
         text = shared.text(name)
-        prop = shared.text(row["property"])
-        lang = name.language if isinstance(name, Literal) else None
+        prop = shared.text(row["property"][0])
         if prop.endswith("prefLabel") and lang in ("en", "es"):
             data.setdefault("labels", {})[lang] = text
         elif prop.endswith("altLabel"):
@@ -294,19 +326,45 @@ def _add_names(graph: nx.MultiDiGraph, rows: list[Row], shared: _Shared) -> None
             data.setdefault("names", set()).add(text)
 
 
-def _add_dates(graph: nx.MultiDiGraph, rows: list[Row], shared: _Shared) -> None:
+def _sources(rows: list[PlainRow], shared: _Shared) -> dict[str, list[Source]]:
+    """Each claim's sources, one per passage (``sources.rq``)."""
+    found: dict[str, list[Source]] = defaultdict(list)
+    for row in rows:
+        claim = shared.text(row["claim"][0])
+        found[claim].append(
+            shared.source(
+                claim,
+                shared.optional(row, "locator"),
+                shared.optional(row, "quote"),
+                shared.optional(row, "document"),
+            )
+        )
+    return found
+
+
+def _stated_by(claim: str, sources: dict[str, list[Source]], shared: _Shared) -> list[Source]:
+    """The sources of a claim; a claim no passage states is its own source, without passage."""
+    return sources.get(claim) or [shared.source(claim, None, None, None)]
+
+
+def _add_dates(
+    graph: nx.MultiDiGraph,
+    rows: list[PlainRow],
+    sources: dict[str, list[Source]],
+    shared: _Shared,
+) -> None:
     grouped: dict[tuple[str, str, str, str | None], list[Source]] = defaultdict(list)
     for row in rows:
-        value = row["date"]
-        datatype = (
-            shared.text(value.datatype)
-            if isinstance(value, Literal) and value.datatype
-            else None
-        )
+        datatype = row["datatype"][0] if "datatype" in row else None
+        if datatype in PLAIN_DATATYPES:
+            datatype = None
         key = (
-            shared.text(row["entity"]), shared.text(row["property"]), shared.text(value), datatype
+            shared.text(row["entity"][0]),
+            shared.text(row["property"][0]),
+            shared.text(_lexical(row["date"][0], datatype)),
+            None if datatype is None else shared.text(datatype),
         )
-        grouped[key].append(shared.source(row))
+        grouped[key].extend(_stated_by(row["claim"][0], sources, shared))
     for (entity, prop, value, datatype), sources in grouped.items():
         if entity not in graph:
             graph.add_node(entity, types=(), kind=None)
@@ -316,11 +374,16 @@ def _add_dates(graph: nx.MultiDiGraph, rows: list[Row], shared: _Shared) -> None
         )
 
 
-def _add_edges(graph: nx.MultiDiGraph, rows: list[Row], shared: _Shared) -> None:
+def _add_edges(
+    graph: nx.MultiDiGraph,
+    rows: list[PlainRow],
+    sources: dict[str, list[Source]],
+    shared: _Shared,
+) -> None:
     grouped: dict[tuple[str, str, str], set[Source]] = defaultdict(set)
     for row in rows:
-        key = (shared.text(row["s"]), shared.text(row["p"]), shared.text(row["o"]))
-        grouped[key].add(shared.source(row))
+        key = (shared.text(row["s"][0]), shared.text(row["p"][0]), shared.text(row["o"][0]))
+        grouped[key].update(_stated_by(row["claim"][0], sources, shared))
     for (subject, predicate, obj), sources in grouped.items():
         for node in (subject, obj):
             if node not in graph:
@@ -344,10 +407,10 @@ def _add_validity(graph: nx.MultiDiGraph) -> None:
         data["valid_to"] = ends[-1] if ends else None
 
 
-def _predicates(rows: list[Row]) -> dict[str, PredicateWords]:
+def _predicates(rows: list[PlainRow]) -> dict[str, PredicateWords]:
     words: dict[str, PredicateWords] = {}
     for row in rows:
-        iri = str(row["predicate"])
+        iri = row["predicate"][0]
         fallback = default_words(iri)
         reading = _text(row, "reading") or _text(row, "label") or fallback.reading
         label = _text(row, "label") or reading
@@ -360,13 +423,27 @@ def project(reader: Reader, queries_dir: Path = PROJECTION_QUERIES) -> Projectio
     """Run the projection queries and assemble the multigraph (nodes keyed by IRI string)."""
     graph = nx.MultiDiGraph()
     shared = _Shared()
-    _add_nodes(graph, _run(reader, queries_dir, "nodes"), shared)
-    _add_names(graph, _run(reader, queries_dir, "names"), shared)
-    _add_edges(graph, _run(reader, queries_dir, "edges"), shared)
-    _add_dates(graph, _run(reader, queries_dir, "dates"), shared)
-    _add_validity(graph)
-    predicates = _predicates(_run(reader, queries_dir, "predicates"))
-    del shared
+    # One worker evaluates the queries in turn while this thread reads the answers already there
+    # (a second worker gains nothing on two CPUs: this thread needs one).
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="govkg-projection")
+    try:
+        answers: dict[str, Future[bytes | list[PlainRow]]] = {
+            name: pool.submit(_fetch, reader, queries_dir, name) for name in QUERY_ORDER
+        }
+
+        def rows(name: str) -> list[PlainRow]:
+            return _rows(answers.pop(name).result())
+
+        _add_nodes(graph, rows("nodes"), shared)
+        _add_names(graph, rows("names"), shared)
+        sources = _sources(rows("sources"), shared)
+        _add_edges(graph, rows("edges"), sources, shared)
+        _add_dates(graph, rows("dates"), sources, shared)
+        _add_validity(graph)
+        predicates = _predicates(rows("predicates"))
+    finally:
+        pool.shutdown(cancel_futures=True)
+    del shared, sources
     release_free_memory()
     return Projection(reader.info.version, graph, predicates)
 
