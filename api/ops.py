@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -76,10 +76,6 @@ class Edge:
         self.metrics = metrics
         self.limit = limit
         self.cors = cors
-        self._simple_headers = [
-            (name.lower().encode("latin-1"), value.encode("latin-1"))
-            for name, value in cors.simple_headers.items()
-        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -124,12 +120,11 @@ class Edge:
                 if options and message["status"] == 405:
                     rewritten = True
                     message = _options_answer(message)
-                message["headers"] = headers = list(message.get("headers", []))
+                message["headers"] = raw = list(message.get("headers", []))
+                headers = MutableHeaders(raw=raw)  # edits ``raw`` in place
                 if origin is not None:
-                    for name, value in self._simple_headers:
-                        _set_header(headers, name, value)
-                vary = [value for name, value in headers if name == b"vary"]
-                _set_header(headers, b"vary", b", ".join([*vary, b"Origin"]))
+                    headers.update(self.cors.simple_headers)
+                headers.add_vary_header("Origin")
             elif rewritten and message["type"] == "http.response.body":
                 message = {**message, "body": b""}
             await observed_send(message)
@@ -195,18 +190,6 @@ def _options_answer(message: Message) -> Message:
                if k not in (b"allow", b"content-length", b"content-type")]
     return {**message, "status": 204,
             "headers": [*headers, (b"allow", value), (b"content-length", b"0")]}
-
-
-def _set_header(headers: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:
-    """Set ``name`` (lower case) to ``value`` in place of its first occurrence, dropping the
-    others, or append it (Starlette's ``MutableHeaders.__setitem__``)."""
-    found = [i for i, (key, _) in enumerate(headers) if key == name]
-    for index in reversed(found[1:]):
-        del headers[index]
-    if found:
-        headers[found[0]] = (name, value)
-    else:
-        headers.append((name, value))
 
 
 def get_and_head(router: APIRouter, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
